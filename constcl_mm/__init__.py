@@ -1,0 +1,17 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""ConST-CL for OpenMMLab.
+
+Importing this package first applies the stack fixes of :mod:`constcl_mm.compat`
+(mmcv ops check, the missing mmaction2 DRN module, weights-only checkpoint
+loading), then registers every constcl_mm module into the mmaction2 registries
+(and mmdet's, for the AVA heads).
+"""
+from . import compat
+
+compat.apply()
+
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from .version import __version__  # noqa: E402,F401
+
+__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation',
+           'models']

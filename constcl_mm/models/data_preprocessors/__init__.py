@@ -1,0 +1,1 @@
+# Copyright (c) constcl_mm authors. All rights reserved.

@@ -1,0 +1,39 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Runtime adjustments shared by ``tools/train.py`` and ``tools/test.py``."""
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def _loaders(cfg: Config):
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key, None)
+        if loader is not None:
+            yield key, loader
+
+
+def adapt_cfg_to_machine(cfg: Config) -> Config:
+    """Makes a config written for GPU clusters run where it is launched.
+
+    * ``nccl`` needs CUDA: without a GPU the process group uses ``gloo``, so
+      ``tools/dist_train.sh CONFIG N`` runs N CPU processes.
+    * ``persistent_workers`` needs ``num_workers > 0`` (mmengine 0.10.7 raises
+      otherwise), so it is switched off for in-process loading.
+
+    Args:
+        cfg (Config): The full config; modified in place.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    import torch
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl' and \
+            not torch.cuda.is_available():
+        dist_cfg['backend'] = 'gloo'
+        print_log('No CUDA device: using the gloo process-group backend.',
+                  logger='current')
+    for key, loader in _loaders(cfg):
+        if loader.get('num_workers', 0) == 0 and \
+                loader.get('persistent_workers', False):
+            loader['persistent_workers'] = False
+    return cfg

@@ -1,0 +1,120 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Trains any constcl_mm config (pretraining or downstream) with mmengine.
+
+Same command line as mmaction2's ``tools/train.py``::
+
+    python tools/train.py configs/constcl/<config>.py [--work-dir DIR]
+        [--resume [CKPT]] [--amp] [--auto-scale-lr] [--seed N]
+        [--deterministic] [--cfg-options k=v ...] [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a constcl_mm model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from this checkpoint, or without a value from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='mixed precision: fp16 with dynamic loss scale on CUDA, '
+        'bfloat16 on the CPU')
+    parser.add_argument(
+        '--no-validate', action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the LR linearly with the actual total batch size '
+        '(auto_scale_lr.base_batch_size in the config)')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-rank-seed', action='store_true',
+        help='use a different seed on each rank')
+    parser.add_argument(
+        '--deterministic', action='store_true',
+        help='deterministic algorithms (for exact resume checks)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. '
+        'train_dataloader.batch_size=4 model.backbone.with_cp=True')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Merges the command line into the config (the CLI wins)."""
+    from constcl_mm.engine import enable_amp
+    from constcl_mm.utils import adapt_cfg_to_machine
+
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        enable_amp(cfg)
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise KeyError(
+                f'--auto-scale-lr needs `auto_scale_lr = dict('
+                f'base_batch_size=...)` in {args.config}')
+        cfg.auto_scale_lr.enable = True
+    if cfg.get('randomness', None) is None:
+        cfg.randomness = dict(
+            seed=args.seed,
+            diff_rank_seed=args.diff_rank_seed,
+            deterministic=args.deterministic)
+    else:
+        if args.seed is not None:
+            cfg.randomness.seed = args.seed
+        if args.deterministic:
+            cfg.randomness.deterministic = True
+        if args.diff_rank_seed:
+            cfg.randomness.diff_rank_seed = True
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return adapt_cfg_to_machine(cfg)
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        from mmaction.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
