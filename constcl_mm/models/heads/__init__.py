@@ -1,1 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
+from .global_contrastive_head import GlobalContrastiveHead
+from .region_contrastive_head import RegionContrastiveHead
+
+__all__ = ['GlobalContrastiveHead', 'RegionContrastiveHead']

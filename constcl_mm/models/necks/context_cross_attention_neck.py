@@ -1,0 +1,235 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+from ..utils.normalize import l2_normalize
+from ..utils.roi_align import roi_align_pooled
+from .context_decoder import ContextDecoder
+from .positional_encoding import CoordinateMLPEncoding
+
+
+def context_frame_indices(num_frames: int, context_length: int) -> List[int]:
+    """Feature frames forming the context memory (official indexing).
+
+    The memory is centred on the keyframe ``T // 2`` with stride
+    ``T // L``: for ``T = 8`` and ``L = 5`` these are frames 2-6; ``L = 3``
+    gives 2, 4, 6 and ``L = 1`` the keyframe alone.
+
+    Args:
+        num_frames (int): Feature frames T'.
+        context_length (int): Memory frames L (odd, ``1 <= L <= T'``).
+
+    Returns:
+        list[int]: The L frame indices.
+    """
+    if context_length < 1 or context_length % 2 == 0:
+        raise ValueError(
+            f'context_length must be a positive odd number (or 0 for '
+            f'vanilla region contrast), got {context_length}')
+    if context_length > num_frames:
+        raise ValueError(
+            f'context_length {context_length} is larger than the number of '
+            f'feature frames {num_frames}')
+    keyframe = num_frames // 2
+    stride = num_frames // context_length
+    half = context_length // 2
+    return [keyframe + k * stride for k in range(-half, half + 1)]
+
+
+@MODELS.register_module()
+class ContextCrossAttentionNeck(BaseModule):
+    """Context cross-attention: the paper's g(h, F'_c) (official
+    ``InstanceReconstructor``, spec §3).
+
+    The dense features of both views are L2-normalised per location. Region
+    features ``h`` are ROI-aligned on the keyframe ``T' // 2`` (4x4 bins, one
+    bilinear sample each, averaged). The memory of each view is
+    ``context_length`` feature frames around the keyframe with a learned
+    coordinate encoding concatenated. Regions of view a query the memory of
+    view b and vice versa, through a shared :class:`ContextDecoder` and a
+    final projection back to the backbone width.
+
+    With ``context_length=0`` no decoder is built and the outputs are the
+    region features themselves (vanilla region contrast, paper §3.1).
+
+    Args:
+        in_channels (int): Backbone channels C. Defaults to 2048.
+        context_length (int): Memory frames (odd) or 0. Defaults to 5.
+        crop_size (int): ROIAlign bins per side. Defaults to 4.
+        sample_offset (float): ROIAlign sample offset. Defaults to 0.5.
+        tx_channels (int): Width of each decoder unit. Defaults to 128.
+        num_layers (int): Decoder layers. Defaults to 3.
+        num_heads (int): Units per layer. Defaults to 3.
+        dropout (float): Attention dropout. Defaults to 0.
+        layer_norm_eps (float): Defaults to 1e-12.
+        use_positional_encoding (bool): Defaults to True.
+        pe_hidden_channels (int): Defaults to 4.
+        pe_channels (int): Channels of each of the two encodings.
+            Defaults to 8.
+        out_channels (int, optional): Projection width; must equal
+            ``in_channels`` because the outputs are compared with raw region
+            features. Defaults to ``in_channels``.
+        normalize_inputs (bool): Per-location L2 normalisation of the
+            features. Defaults to True.
+        init_cfg (dict | list[dict], optional): Defaults to Keras'
+            glorot-uniform kernels with zero biases.
+    """
+
+    def __init__(self,
+                 in_channels: int = 2048,
+                 context_length: int = 5,
+                 crop_size: int = 4,
+                 sample_offset: float = 0.5,
+                 tx_channels: int = 128,
+                 num_layers: int = 3,
+                 num_heads: int = 3,
+                 dropout: float = 0.0,
+                 layer_norm_eps: float = 1e-12,
+                 use_positional_encoding: bool = True,
+                 pe_hidden_channels: int = 4,
+                 pe_channels: int = 8,
+                 out_channels: Optional[int] = None,
+                 normalize_inputs: bool = True,
+                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
+                     type='Xavier', layer='Linear', distribution='uniform',
+                     bias=0.)) -> None:
+        super().__init__(init_cfg=init_cfg)
+        out_channels = in_channels if out_channels is None else out_channels
+        if out_channels != in_channels:
+            raise ValueError(
+                f'out_channels ({out_channels}) must equal in_channels '
+                f'({in_channels}): reconstructed regions are compared with '
+                'raw region features')
+        if context_length < 0 or (context_length > 0 and
+                                  context_length % 2 == 0):
+            raise ValueError(
+                'context_length must be 0 (vanilla region contrast) or a '
+                f'positive odd number, got {context_length}')
+        self.in_channels = in_channels
+        self.context_length = context_length
+        self.crop_size = crop_size
+        self.sample_offset = sample_offset
+        self.normalize_inputs = normalize_inputs
+        if context_length == 0:
+            self.positional_encoding = None
+            self.decoder = None
+            self.projection = None
+            return
+        memory_channels = in_channels
+        if use_positional_encoding:
+            self.positional_encoding = CoordinateMLPEncoding(
+                pe_hidden_channels, pe_channels)
+            memory_channels += self.positional_encoding.out_channels
+        else:
+            self.positional_encoding = None
+        self.decoder = ContextDecoder(in_channels, memory_channels,
+                                      tx_channels, num_layers, num_heads,
+                                      dropout, layer_norm_eps)
+        self.projection = torch.nn.Linear(self.decoder.out_channels,
+                                          out_channels)
+
+    def _check_inputs(self, features: torch.Tensor,
+                      boxes: torch.Tensor) -> None:
+        if features.dim() != 5:
+            raise ValueError(
+                'features must be (2B, C, T, H, W), got shape '
+                f'{tuple(features.shape)}')
+        n2, c, t = features.shape[:3]
+        if n2 % 2:
+            raise ValueError(
+                f'the batch must hold two views per video (2B rows), got '
+                f'{n2} rows')
+        if c != self.in_channels:
+            raise ValueError(f'features have {c} channels, the neck was built '
+                             f'for in_channels={self.in_channels}')
+        if boxes.dim() != 3 or boxes.shape[0] != n2 or boxes.shape[2] != 4:
+            raise ValueError(
+                f'boxes must be (2B, N, 4) = ({n2}, N, 4), got '
+                f'{tuple(boxes.shape)}')
+        if boxes.numel() and (boxes.min() < 0 or boxes.max() > 1):
+            raise ValueError(
+                'box coordinates must be normalised to [0, 1] of the crop, '
+                f'got values in [{boxes.min().item():.4g}, '
+                f'{boxes.max().item():.4g}]')
+        if self.context_length > t:
+            raise ValueError(
+                f'context_length {self.context_length} is larger than the '
+                f'{t} feature frames')
+
+    def region_features(self, features: torch.Tensor,
+                        boxes: torch.Tensor) -> torch.Tensor:
+        """Keyframe region features ``h`` (after the L2 normalisation).
+
+        Args:
+            features (Tensor): ``(2B, C, T', H, W)``.
+            boxes (Tensor): ``(2B, N, 4)`` normalised ``[x1, y1, x2, y2]``.
+
+        Returns:
+            Tensor: ``(2B, N, C)``.
+        """
+        self._check_inputs(features, boxes)
+        if self.normalize_inputs:
+            features = l2_normalize(features, dim=1)
+        keyframe = features[:, :, features.shape[2] // 2]
+        return roi_align_pooled(keyframe, boxes, self.crop_size,
+                                self.sample_offset)
+
+    def memory(self, features: torch.Tensor) -> torch.Tensor:
+        """Context memory tokens ``(2B, L*H*W, C')`` of normalised features."""
+        frames = context_frame_indices(features.shape[2], self.context_length)
+        memory = features[:, :, frames].permute(0, 2, 3, 4, 1)  # B,L,H,W,C
+        if self.positional_encoding is not None:
+            memory = self.positional_encoding(memory)
+        return memory.flatten(1, 3)
+
+    def reconstruct(self, query: torch.Tensor, memory: torch.Tensor,
+                    return_attention: bool = False):
+        """``g(h, F'_c)``: regions decoded against a memory, projected."""
+        out = self.decoder(query, memory, return_attention)
+        if return_attention:
+            return self.projection(out[0]), out[1]
+        return self.projection(out)
+
+    def forward(self,
+                features: torch.Tensor,
+                boxes: torch.Tensor,
+                return_attention: bool = False
+                ) -> Dict[str, torch.Tensor]:
+        """Regions of each view reconstructed from the other view's context.
+
+        Args:
+            features (Tensor): Local-branch features ``(2B, C, T', H, W)``;
+                rows ``0..B-1`` are view a, rows ``B..2B-1`` view b.
+            boxes (Tensor): Keyframe boxes ``(2B, N, 4)``, normalised
+                ``[x1, y1, x2, y2]`` in each view's crop.
+            return_attention (bool): Also return the decoder attention
+                weights (``attn_a2b``/``attn_b2a``: per layer, per unit,
+                ``(B, N, L*H*W)``).
+
+        Returns:
+            dict[str, Tensor]: ``inst_a``, ``inst_b`` (raw region features)
+            and ``inst_a2b``, ``inst_b2a`` (reconstructions), each
+            ``(B, N, C)``.
+        """
+        self._check_inputs(features, boxes)
+        if self.normalize_inputs:
+            features = l2_normalize(features, dim=1)
+        keyframe = features[:, :, features.shape[2] // 2]
+        inst = roi_align_pooled(keyframe, boxes, self.crop_size,
+                                self.sample_offset)
+        inst_a, inst_b = inst.chunk(2, dim=0)
+        out = dict(inst_a=inst_a, inst_b=inst_b)
+        if self.context_length == 0:
+            out.update(inst_a2b=inst_a, inst_b2a=inst_b)
+            return out
+        memory_a, memory_b = self.memory(features).chunk(2, dim=0)
+        a2b = self.reconstruct(inst_a, memory_b, return_attention)
+        b2a = self.reconstruct(inst_b, memory_a, return_attention)
+        if return_attention:
+            (a2b, attn_a2b), (b2a, attn_b2a) = a2b, b2a
+            out.update(attn_a2b=attn_a2b, attn_b2a=attn_b2a)
+        out.update(inst_a2b=a2b, inst_b2a=b2a)
+        return out

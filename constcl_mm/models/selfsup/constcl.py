@@ -1,0 +1,175 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmaction.registry import MODELS
+from mmengine.model import BaseModel
+
+from ..losses.region_infonce import match_regions
+
+SampleList = Optional[Sequence]
+
+
+@MODELS.register_module()
+class ConSTCL(BaseModel):
+    """Implementation of `Contextualized Spatio-Temporal Contrastive Learning
+    with Self-Supervision <https://arxiv.org/abs/2112.05181>`_ (CVPR 2022),
+    following the official TF code (spec §1-§3).
+
+    Both views of every video go through the backbone in one ``2B`` batch
+    (shared BN statistics). The global head contrasts pooled
+    ``features[global_index]`` (res5) with NT-Xent; the context neck pools
+    keyframe regions of ``features[local_index]`` (res5_1), reconstructs the
+    regions of each view from the other view's context, and the region head
+    contrasts them.
+
+    Variants are configs of this class: CVRL (no neck and local head), and
+    the paper's Table 5 endpoints (local loss on C4, on the single C5, on
+    C5_r of the Y backbone) through ``backbone.out_indices`` and the two
+    indices.
+
+    Args:
+        backbone (dict): Backbone config (e.g. ``ResNet3dY``).
+        global_head (dict): ``GlobalContrastiveHead`` config.
+        neck (dict, optional): ``ContextCrossAttentionNeck`` config.
+        local_head (dict, optional): ``RegionContrastiveHead`` config; given
+            with ``neck`` or not at all.
+        global_index (int): Backbone output feeding the global head.
+        local_index (int): Backbone output feeding the neck.
+        data_preprocessor (dict, optional): Defaults to
+            ``ConSTCLDataPreprocessor`` (uint8 -> [-1, 1]).
+        init_cfg (dict, optional): e.g. ``Pretrained``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 global_head: dict,
+                 neck: Optional[dict] = None,
+                 local_head: Optional[dict] = None,
+                 global_index: int = 0,
+                 local_index: int = 1,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='ConSTCLDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # built here so that it resolves in mmaction's registry whatever
+            # the default scope is
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if (neck is None) != (local_head is None):
+            raise ValueError('ConSTCL needs both `neck` and `local_head` for '
+                             'the local loss, or neither (CVRL baseline)')
+        self.backbone = MODELS.build(backbone)
+        self.global_head = MODELS.build(global_head)
+        self.neck = MODELS.build(neck) if neck is not None else None
+        self.local_head = MODELS.build(local_head) \
+            if local_head is not None else None
+        self.global_index = global_index
+        self.local_index = local_index
+        self._check_indices()
+
+    def _check_indices(self) -> None:
+        outs = getattr(self.backbone, 'out_indices', None)
+        if outs is None:
+            return
+        num = len(outs)
+        for name, idx in (('global_index', self.global_index),
+                          ('local_index', self.local_index)):
+            if name == 'local_index' and self.neck is None:
+                continue
+            if not -num <= idx < num:
+                raise ValueError(
+                    f'{name}={idx} but the backbone returns {num} feature '
+                    f'map(s) (out_indices={tuple(outs)})')
+
+    @property
+    def with_local(self) -> bool:
+        return self.neck is not None
+
+    def extract_feat(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """Backbone features of the ``(2B, C, T, H, W)`` clips, as a tuple."""
+        feats = self.backbone(inputs)
+        return feats if isinstance(feats, tuple) else (feats, )
+
+    def _boxes(self, data_samples: SampleList, num_clips: int,
+               device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Stacks per-video ``boxes (2, N, 4)`` into the ``(2B, N, 4)`` batch
+        layout (view-1 rows first), with the ``box_valid`` masks."""
+        if not data_samples or any(
+                'boxes' not in ds for ds in data_samples):
+            raise ValueError(
+                'the local branch needs region boxes: every data sample must '
+                'carry `boxes` (2, N, 4), normalised [x1, y1, x2, y2] on each '
+                "view's keyframe (see PackConSTCLInputs)")
+        boxes = torch.stack([torch.as_tensor(ds.boxes)
+                             for ds in data_samples]).to(device)
+        if boxes.dim() != 4 or boxes.shape[1] != 2 or boxes.shape[-1] != 4:
+            raise ValueError(f'data sample boxes must be (2, N, 4), got '
+                             f'{tuple(boxes.shape[1:])}')
+        if boxes.shape[0] * 2 != num_clips:
+            raise ValueError(f'{boxes.shape[0]} box sets for {num_clips} '
+                             'clips: expected one per video (two views)')
+        valid = torch.stack([
+            torch.as_tensor(ds.box_valid) if 'box_valid' in ds else
+            torch.ones(boxes.shape[2], dtype=torch.bool)
+            for ds in data_samples
+        ]).to(device)
+        boxes = boxes.transpose(0, 1).flatten(0, 1).float()
+        valid = valid.transpose(0, 1).flatten(0, 1).bool()
+        return boxes, valid
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: SampleList = None) -> Dict[str, torch.Tensor]:
+        """Global and local losses with their statistics.
+
+        Args:
+            inputs (Tensor): ``(2B, C, T, H, W)`` from the data preprocessor.
+            data_samples (list): One per video, with ``boxes`` and
+                ``box_valid`` for the local branch.
+
+        Returns:
+            dict[str, Tensor]: ``loss_global``, ``loss_local`` (summed by the
+            optimizer wrapper) and logged statistics.
+        """
+        feats = self.extract_feat(inputs)
+        losses = self.global_head.loss(feats[self.global_index])
+        if self.with_local:
+            boxes, valid = self._boxes(data_samples, inputs.shape[0],
+                                       inputs.device)
+            regions = self.neck(feats[self.local_index], boxes)
+            losses.update(self.local_head.loss(regions, valid))
+        return losses
+
+    @torch.no_grad()
+    def region_matches(self, inputs: torch.Tensor,
+                       data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Argmax region matches between the views (for visualisation).
+
+        Returns:
+            dict: ``similarity (B, N, N)`` and ``match_a2b``/``match_b2a``
+            ``(B, N)``.
+        """
+        if not self.with_local:
+            raise RuntimeError('region_matches needs the local branch (neck)')
+        feats = self.extract_feat(inputs)
+        boxes, valid = self._boxes(data_samples, inputs.shape[0],
+                                   inputs.device)
+        inst = self.neck.region_features(feats[self.local_index], boxes)
+        inst_a, inst_b = inst.chunk(2, dim=0)
+        valid_a, valid_b = valid.chunk(2, dim=0)
+        return match_regions(inst_a, inst_b, valid_a, valid_b)
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: SampleList = None,
+                mode: str = 'tensor'):
+        """``mode='loss'``: loss dict; ``'tensor'``: backbone features."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        raise RuntimeError(
+            f'ConSTCL is a pretraining model: mode {mode!r} is not '
+            "supported (use 'loss' or 'tensor'; evaluate downstream)")
