@@ -6,6 +6,8 @@ import os.path as osp
 import pytest
 import torch
 
+import constcl_mm  # noqa: F401  (stack fixes before any mmaction import)
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED = os.environ.get('CONSTCL_SHARED',
                         osp.join(osp.dirname(REPO_ROOT), 'shared'))
@@ -35,7 +37,6 @@ def repo_root() -> str:
 
 @pytest.fixture(autouse=True, scope='session')
 def _register_constcl_mm():
-    import constcl_mm  # noqa: F401
     from mmengine.registry import DefaultScope
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('constcl_mm_tests', scope_name='mmaction')

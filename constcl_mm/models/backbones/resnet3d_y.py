@@ -178,6 +178,15 @@ class ResNet3dY(ResNet3d):
                 for param in layer.parameters():
                     param.requires_grad = False
 
+    def train(self, mode: bool = True) -> 'ResNet3dY':
+        """Sets the mode, keeping frozen stages and ``norm_eval`` BN in eval.
+
+        Returns ``self`` (mmaction2's ``ResNet3d.train`` returns None, which
+        breaks ``model.eval()`` chaining).
+        """
+        super().train(mode)
+        return self
+
     def init_weights(self) -> None:
         """Loads ``pretrained`` strictly, or initialises from scratch."""
         if self.pretrained is not None:

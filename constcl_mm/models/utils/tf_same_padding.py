@@ -60,10 +60,12 @@ def convert_to_tf_same_padding(module: nn.Module) -> nn.Module:
         nn.Module: ``module``.
     """
     for name, child in module.named_children():
-        if type(child) is nn.Conv3d and any(p > 0 for p in child.padding):
+        if isinstance(child, nn.Conv3d) and any(p > 0
+                                               for p in child.padding):
             child.__class__ = Conv3dTFSame
             child.padding = (0, 0, 0)
-        elif type(child) is nn.MaxPool3d:
+        elif isinstance(child, nn.MaxPool3d) and not isinstance(
+                child, MaxPool3dTFSame):
             kernel = nn.modules.utils._triple(child.kernel_size)
             stride = nn.modules.utils._triple(child.stride)
             setattr(module, name, MaxPool3dTFSame(kernel, stride))

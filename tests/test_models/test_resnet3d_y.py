@@ -1,0 +1,167 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+import pytest
+import torch
+from mmaction.models import ResNet3d
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from constcl_mm.models import ResNet3dY
+from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
+                                                load_backbone_checkpoint)
+from constcl_mm.models.utils.tf_same_padding import (Conv3dTFSame,
+                                                     MaxPool3dTFSame,
+                                                     tf_same_pads)
+
+R3D50 = dict(depth=50, pretrained=None, pretrained2d=False,
+             conv1_kernel=(5, 7, 7), conv1_stride_t=2, pool1_stride_t=1,
+             with_pool2=False, inflate=(0, 0, 1, 1), zero_init_residual=False)
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def test_parameter_counts_and_names_match_stock_r3d50():
+    y = ResNet3dY()
+    stock = ResNet3d(**R3D50)
+    trunk = {k for k in y.state_dict() if not k.startswith('layer4_local')}
+    assert trunk == set(stock.state_dict())
+    assert n_params(stock) == 31_672_128
+    assert n_params(y) == 51_879_744
+    assert n_params(y.layer4_local) == 20_207_616
+
+
+def test_shapes_of_both_branches():
+    y = ResNet3dY(out_indices=(0, 1, 2, 3, 4)).eval()
+    with torch.no_grad():
+        outs = y(torch.randn(1, 3, 16, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [
+        (1, 256, 8, 16, 16), (1, 512, 8, 8, 8), (1, 1024, 8, 4, 4),
+        (1, 2048, 8, 2, 2), (1, 2048, 8, 2, 2)]
+    assert not torch.allclose(outs[3], outs[4])  # separate weights
+
+
+def test_single_branch_variants():
+    local = ResNet3dY(branches=('local', ), out_indices=(4, ))
+    assert not hasattr(local, 'layer4') and hasattr(local, 'layer4_local')
+    glob = ResNet3dY(branches=('global', ), out_indices=(3, ))
+    assert n_params(glob) == 31_672_128
+    out = glob.eval()(torch.randn(1, 3, 4, 32, 32))
+    assert out.shape == (1, 2048, 2, 1, 1)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(branches=('global', ), out_indices=(4, )), 'no local branch'),
+    (dict(branches=('local', ), out_indices=(3, )), 'no global branch'),
+    (dict(out_indices=(5, )), 'out_indices'),
+    (dict(branches=('middle', )), 'branches'),
+    (dict(padding='reflect'), 'padding'),
+    (dict(conv_init='xavier'), 'conv_init'),
+])
+def test_bad_config_values_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ResNet3dY(**kwargs)
+
+
+def test_frozen_stages_and_norm_eval_cover_both_res5():
+    y = ResNet3dY(frozen_stages=4, norm_eval=True)
+    y.train()
+    assert n_params(y) == 0
+    assert all(not m.training for m in y.modules()
+               if isinstance(m, _BatchNorm))
+    partial = ResNet3dY(frozen_stages=2)
+    partial.train()
+    assert not any(p.requires_grad for p in partial.layer2.parameters())
+    assert all(p.requires_grad for p in partial.layer4_local.parameters())
+
+
+def test_activation_checkpointing_gives_same_gradients():
+    torch.manual_seed(0)
+    plain = ResNet3dY(depth=50, out_indices=(3, 4))
+    plain.init_weights()
+    cp = ResNet3dY(depth=50, out_indices=(3, 4), with_cp=True)
+    cp.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 4, 32, 32, requires_grad=True)
+    grads = []
+    for model in (plain, cp):
+        model.eval()  # identical BN behaviour (no double stat updates)
+        out = model(x)
+        (out[0].sum() + out[1].pow(2).sum()).backward()
+        grads.append(model.layer4_local[0].conv1.conv.weight.grad.clone())
+    torch.testing.assert_close(grads[0], grads[1])
+
+
+def test_variance_scaling_init():
+    y = ResNet3dY(branches=('global', ), out_indices=(3, ))
+    y.init_weights()
+    w = y.layer3[0].conv2.conv.weight  # fan_in = 256 * 9
+    assert w.std().item() == pytest.approx((1 / (256 * 9))**0.5, rel=0.05)
+    assert w.abs().max().item() <= 2 * (1 / (256 * 9))**0.5 / 0.8796 + 1e-6
+
+
+def test_tf_same_padding_option():
+    # the pads of spec §8.3
+    assert tf_same_pads((16, 224, 224), (5, 7, 7), (2, 2, 2),
+                        (1, 1, 1)) == [2, 3, 2, 3, 1, 2]
+    assert tf_same_pads((8, 56, 56), (1, 3, 3), (1, 2, 2),
+                        (1, 1, 1)) == [0, 1, 0, 1, 0, 0]
+    assert tf_same_pads((8, 14, 14), (3, 1, 1), (1, 1, 1),
+                        (1, 1, 1)) == [0, 0, 0, 0, 1, 1]
+    sym = ResNet3dY(branches=('global', ), out_indices=(3, ))
+    tf = ResNet3dY(branches=('global', ), out_indices=(3, ),
+                   padding='tf_same')
+    tf.load_state_dict(sym.state_dict())  # same parameters
+    assert isinstance(tf.conv1.conv, Conv3dTFSame)
+    assert isinstance(tf.maxpool, MaxPool3dTFSame)
+    assert not isinstance(tf.layer1[0].downsample.conv, Conv3dTFSame)
+    x = torch.randn(1, 3, 16, 64, 64)
+    with torch.no_grad():
+        a, b = sym.eval()(x), tf.eval()(x)
+    assert a.shape == b.shape == (1, 2048, 8, 2, 2)
+    assert not torch.allclose(a, b)  # the sampling grid moved
+
+
+def _save(tmp_path, name, state):
+    path = tmp_path / name
+    torch.save(state, path)
+    return str(path)
+
+
+def test_strict_loading_from_pretraining_and_exported(tmp_path):
+    src = ResNet3dY()
+    src.init_weights()
+    ckpt = _save(tmp_path, 'pretrain.pth', {
+        'state_dict': {**{f'backbone.{k}': v
+                          for k, v in src.state_dict().items()},
+                       'neck.projection.weight': torch.zeros(1)},
+        'meta': {}})
+    local = ResNet3dY(branches=('global', ), out_indices=(3, ),
+                      pretrained=ckpt, pretrained_branch='local')
+    local.init_weights()
+    torch.testing.assert_close(local.layer4[2].conv3.conv.weight,
+                               src.layer4_local[2].conv3.conv.weight)
+    torch.testing.assert_close(local.conv1.conv.weight, src.conv1.conv.weight)
+    both = ResNet3dY(pretrained=ckpt)
+    both.init_weights()
+    torch.testing.assert_close(both.layer4_local[0].conv1.conv.weight,
+                               src.layer4_local[0].conv1.conv.weight)
+    # an exported (bare, stock-named) R3D-50 into the local-only variant
+    exported = _save(tmp_path, 'exported.pth', ResNet3d(**R3D50).state_dict())
+    target = ResNet3dY(branches=('local', ), out_indices=(4, ))
+    load_backbone_checkpoint(target, exported, pretrained_branch='global')
+
+
+def test_wrong_architecture_is_reported(tmp_path):
+    r18 = _save(tmp_path, 'r18.pth', {'state_dict': {
+        f'backbone.{k}': v for k, v in ResNet3d(
+            depth=18, pretrained=None, pretrained2d=False).state_dict().items()
+    }})
+    target = ResNet3dY(branches=('global', ), out_indices=(3, ))
+    with pytest.raises(CheckpointMismatchError) as info:
+        load_backbone_checkpoint(target, r18)
+    text = str(info.value)
+    assert 'r18.pth' in text and 'missing keys' in text
+    assert 'shape mismatches' in text
+    # a Y checkpoint into a single-branch model needs pretrained_branch
+    y = _save(tmp_path, 'y.pth', ResNet3dY().state_dict())
+    with pytest.raises(CheckpointMismatchError, match='unexpected keys'):
+        load_backbone_checkpoint(target, y)
