@@ -159,6 +159,16 @@ class ContextCrossAttentionNeck(BaseModule):
                 f'context_length {self.context_length} is larger than the '
                 f'{t} feature frames')
 
+    def _normalized(self, features: torch.Tensor) -> torch.Tensor:
+        return l2_normalize(features, dim=1) if self.normalize_inputs \
+            else features
+
+    def _pool_keyframe(self, features: torch.Tensor,
+                       boxes: torch.Tensor) -> torch.Tensor:
+        keyframe = features[:, :, features.shape[2] // 2]
+        return roi_align_pooled(keyframe, boxes, self.crop_size,
+                                self.sample_offset)
+
     def region_features(self, features: torch.Tensor,
                         boxes: torch.Tensor) -> torch.Tensor:
         """Keyframe region features ``h`` (after the L2 normalisation).
@@ -171,11 +181,7 @@ class ContextCrossAttentionNeck(BaseModule):
             Tensor: ``(2B, N, C)``.
         """
         self._check_inputs(features, boxes)
-        if self.normalize_inputs:
-            features = l2_normalize(features, dim=1)
-        keyframe = features[:, :, features.shape[2] // 2]
-        return roi_align_pooled(keyframe, boxes, self.crop_size,
-                                self.sample_offset)
+        return self._pool_keyframe(self._normalized(features), boxes)
 
     def memory(self, features: torch.Tensor) -> torch.Tensor:
         """Context memory tokens ``(2B, L*H*W, C')`` of normalised features."""
@@ -215,12 +221,8 @@ class ContextCrossAttentionNeck(BaseModule):
             ``(B, N, C)``.
         """
         self._check_inputs(features, boxes)
-        if self.normalize_inputs:
-            features = l2_normalize(features, dim=1)
-        keyframe = features[:, :, features.shape[2] // 2]
-        inst = roi_align_pooled(keyframe, boxes, self.crop_size,
-                                self.sample_offset)
-        inst_a, inst_b = inst.chunk(2, dim=0)
+        features = self._normalized(features)
+        inst_a, inst_b = self._pool_keyframe(features, boxes).chunk(2, dim=0)
         out = dict(inst_a=inst_a, inst_b=inst_b)
         if self.context_length == 0:
             out.update(inst_a2b=inst_a, inst_b2a=inst_b)

@@ -1,0 +1,94 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+import pytest
+import torch
+
+from constcl_mm.models.necks import (ContextCrossAttentionNeck,
+                                     context_frame_indices)
+
+
+def inputs(b=2, c=16, t=8, n=4, hw=7, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    feats = torch.randn(2 * b, c, t, hw, hw, generator=gen)
+    xy = torch.rand(2 * b, n, 2, generator=gen) * 0.6
+    boxes = torch.cat([xy, xy + 0.1 + 0.3 * torch.rand(2 * b, n, 2,
+                                                        generator=gen)], -1)
+    return feats, boxes
+
+
+@pytest.mark.parametrize('t,length,expected', [
+    (8, 5, [2, 3, 4, 5, 6]), (8, 3, [2, 4, 6]), (8, 1, [4]),
+    (8, 7, [1, 2, 3, 4, 5, 6, 7]), (4, 3, [1, 2, 3])])
+def test_context_frames_follow_the_official_indexing(t, length, expected):
+    assert context_frame_indices(t, length) == expected
+
+
+def test_context_errors_name_the_problem():
+    with pytest.raises(ValueError, match='odd'):
+        context_frame_indices(8, 4)
+    with pytest.raises(ValueError, match='larger than'):
+        context_frame_indices(4, 5)
+    with pytest.raises(ValueError, match='context_length'):
+        ContextCrossAttentionNeck(in_channels=16, context_length=2)
+    neck = ContextCrossAttentionNeck(in_channels=16, context_length=5,
+                                     tx_channels=8)
+    feats, boxes = inputs(t=4)
+    with pytest.raises(ValueError, match='larger than the 4 feature frames'):
+        neck(feats, boxes)
+
+
+def test_bad_inputs_raise_named_errors():
+    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    feats, boxes = inputs()
+    with pytest.raises(ValueError, match=r'normalised to \[0, 1\]'):
+        neck(feats, boxes * 7)
+    with pytest.raises(ValueError, match='two views'):
+        neck(feats[:3], boxes[:3])
+    with pytest.raises(ValueError, match='boxes must be'):
+        neck(feats, boxes[:, :, :3])
+    with pytest.raises(ValueError, match='channels'):
+        neck(feats[:, :8], boxes)
+    with pytest.raises(ValueError, match='out_channels'):
+        ContextCrossAttentionNeck(in_channels=16, out_channels=8)
+
+
+def test_context_zero_is_vanilla_region_contrast():
+    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0)
+    assert sum(p.numel() for p in neck.parameters()) == 0
+    out = neck(*inputs())
+    assert torch.equal(out['inst_a2b'], out['inst_a'])
+    assert torch.equal(out['inst_b2a'], out['inst_b'])
+
+
+def test_cross_view_reconstruction_uses_the_other_views_context():
+    torch.manual_seed(0)
+    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    neck.init_weights()
+    feats, boxes = inputs()
+    out = neck(feats, boxes, return_attention=True)
+    assert out['inst_a2b'].shape == (2, 4, 16)
+    attn = out['attn_a2b'][0][0]  # layer 0, unit 0: (B, N, L*H*W)
+    assert attn.shape == (2, 4, 5 * 7 * 7)
+    torch.testing.assert_close(attn.sum(-1), torch.ones(2, 4))
+    # changing view b's context changes a2b but not b2a's queries' targets
+    feats2 = feats.clone()
+    feats2[2:, :, 2:7] += torch.randn_like(feats2[2:, :, 2:7])
+    out2 = neck(feats2, boxes)
+    assert not torch.allclose(out2['inst_a2b'], out['inst_a2b'])
+    torch.testing.assert_close(out2['inst_a'], out['inst_a'])
+    # frames outside the memory (0, 1, 7) and off the keyframe do not matter
+    feats3 = feats.clone()
+    feats3[:, :, [0, 1, 7]] = 0
+    out3 = neck(feats3, boxes)
+    torch.testing.assert_close(out3['inst_a2b'], out['inst_a2b'])
+
+
+def test_gradients_reach_features_and_every_parameter():
+    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    neck.init_weights()
+    feats, boxes = inputs()
+    feats.requires_grad_(True)
+    out = neck(feats, boxes)
+    (out['inst_a2b'].sum() + out['inst_b2a'].pow(2).sum()).backward()
+    assert feats.grad.abs().sum() > 0
+    for name, p in neck.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
