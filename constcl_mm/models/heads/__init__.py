@@ -1,5 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .global_contrastive_head import GlobalContrastiveHead
+from .linear_probe_head import LinearProbeHead
 from .region_contrastive_head import RegionContrastiveHead
 
 __all__ = ['GlobalContrastiveHead', 'RegionContrastiveHead']
+__all__ += ['LinearProbeHead']

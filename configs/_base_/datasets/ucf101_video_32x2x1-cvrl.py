@@ -1,0 +1,20 @@
+# UCF101 videos, official split `split` (1, 2 or 3), with the same CVRL
+# pipelines as Kinetics-400. The `*-split2` / `*-split3` leaf configs switch
+# the split (a variable changed with --cfg-options would not reach the file
+# names below, which are fixed when this file is read).
+# Layout and list files: docs/recognition.md (tools/data/ucf101).
+_base_ = ['./kinetics400_video_32x2x1-cvrl.py']
+
+split = 1
+data_root = 'data/ucf101/videos'
+data_root_val = data_root
+ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
+ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+ann_file_test = ann_file_val
+
+train_dataloader = dict(
+    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
+val_dataloader = dict(
+    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
+test_dataloader = dict(
+    dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root)))

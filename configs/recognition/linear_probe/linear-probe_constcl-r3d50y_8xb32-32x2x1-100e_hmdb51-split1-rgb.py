@@ -1,0 +1,21 @@
+# Linear probe of a ConST-CL R3D-50 (global branch) on HMDB51 (split 1), CVRL
+# protocol (spec §7): frozen backbone and BN statistics, L2-normalised pooled
+# features, one linear layer; 32x2 clips at 224 for training, 10 clips x 3
+# crops at 256 for testing; SGD LR 32.0 per 1024 clips (auto-scaled to the real
+# batch), cosine, warmup, no weight decay. Checkpoint:
+#   --cfg-options model.backbone.pretrained=PATH   (docs/recognition.md)
+_base_ = [
+    '../../_base_/models/r3d50y_linear-probe.py',
+    '../../_base_/datasets/hmdb51_video_32x2x1-cvrl.py',
+    '../../_base_/schedules/sgd_linear-probe_cosine_100e.py',
+    '../../_base_/default_runtime.py'
+]
+
+model = dict(cls_head=dict(num_classes=51))
+train_dataloader = dict(batch_size=32)
+
+default_hooks = dict(
+    checkpoint=dict(interval=5, max_keep_ckpts=3),
+    # The frozen BN statistics need no synchronisation across GPUs (averaging
+    # identical buffers could still change their last bit).
+    sync_buffers=None)
