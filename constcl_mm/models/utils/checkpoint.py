@@ -71,6 +71,29 @@ def select_res5(state: Mapping[str, torch.Tensor], target_keys,
     return out
 
 
+def export_backbone_state(checkpoint: Mapping,
+                          branch: str = 'global') -> Dict[str, torch.Tensor]:
+    """A stock R3D-50 state dict from one res5 branch of a checkpoint.
+
+    Args:
+        checkpoint (Mapping): A ConST-CL pretraining checkpoint (or any
+            checkpoint :func:`backbone_state_dict` accepts).
+        branch (str): 'global' (res5, ``layer4``) or 'local' (res5_1,
+            ``layer4_local``), written as ``layer4``.
+
+    Returns:
+        dict[str, Tensor]: Keys of mmaction2's ``ResNet3d``.
+    """
+    state = backbone_state_dict(checkpoint)
+    if not any(k.startswith('conv1.') for k in state):
+        raise CheckpointMismatchError(
+            'the checkpoint holds no backbone (no conv1.* or backbone.conv1.* '
+            'weights)')
+    keys = ['layer4.' + k.split('.', 1)[1] for k in state
+            if k.startswith((GLOBAL_RES5, LOCAL_RES5))]
+    return select_res5(state, keys, branch)
+
+
 def load_backbone_checkpoint(backbone: nn.Module,
                              filename: str,
                              pretrained_branch: Optional[str] = None,

@@ -1,0 +1,133 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+import os.path as osp
+
+import pytest
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.config import Config
+
+from conftest import REPO_ROOT
+from constcl_mm.utils import count_parameters
+
+CFG = osp.join(REPO_ROOT, 'configs', 'constcl')
+
+
+def model_cfg(name: str):
+    return Config.fromfile(osp.join(CFG, name)).model
+
+
+def batch(num_videos=2, boxes=4, frames=16, size=32, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(0, 256, (2, 3, frames, size, size),
+                            dtype=torch.uint8, generator=gen)
+              for _ in range(num_videos)]
+    samples = []
+    for _ in range(num_videos):
+        xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
+        sample = ActionDataSample()
+        sample.set_field(torch.cat([xy, xy + 0.3], -1), 'boxes')
+        sample.set_field(torch.ones(2, boxes, dtype=torch.bool), 'box_valid')
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def run_loss(model, data):
+    data = model.data_preprocessor(data, True)
+    return model(**data, mode='loss')
+
+
+def test_pretrain_config_parameter_counts():
+    model = MODELS.build(model_cfg('pretrain.py'))
+    assert count_parameters(model)['trainable'] == 71_665_572
+    assert count_parameters(model.backbone)['trainable'] == 51_879_744
+    trunk = sum(p.numel() for k, p in model.backbone.named_parameters()
+                if not k.startswith('layer4_local'))
+    assert trunk == 31_672_128
+    assert count_parameters(model.global_head)['trainable'] == 12_857_472
+    assert count_parameters(model.neck)['trainable'] == 6_928_356
+
+
+def test_preprocessor_stacks_views_and_scales_to_unit_range():
+    model = MODELS.build(model_cfg('pretrain.py'))
+    data = batch()
+    out = model.data_preprocessor(data, True)['inputs']
+    assert out.shape == (4, 3, 16, 32, 32)
+    # rows 0..B-1 are the first views, B..2B-1 the second views
+    expect = data['inputs'][1][1].float() / 127.5 - 1
+    torch.testing.assert_close(out[3], expect)
+    assert out.min() >= -1 and out.max() <= 1
+
+
+def test_loss_backward_and_statistics():
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg('pretrain.py'))
+    model.init_weights()
+    losses = run_loss(model, batch())
+    assert set(losses) >= {'loss_global', 'loss_local', 'global_acc',
+                           'global_entropy', 'local_pos_sim',
+                           'local_neg_sim'}
+    (losses['loss_global'] + losses['loss_local']).backward()
+    for name in ('backbone.layer4.0.conv1.conv.weight',
+                 'backbone.layer4_local.0.conv1.conv.weight',
+                 'neck.decoder.layers.0.0.key.weight',
+                 'global_head.mlp.0.weight'):
+        grad = dict(model.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    assert losses['loss_local'].item() == pytest.approx(
+        losses['loss_local'].item())  # finite
+    assert torch.isfinite(losses['loss_local'])
+
+
+@pytest.mark.parametrize('name,has_local', [
+    ('cvrl_r3d50_128xb8-16x2x2-200k_kinetics400.py', False),
+    ('ablations/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_endpoint-c4.py',
+     True),
+    ('ablations/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_endpoint-c5.py',
+     True),
+    ('ablations/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_context0.py',
+     True),
+])
+def test_variants_are_configs_of_the_same_code(name, has_local):
+    model = MODELS.build(model_cfg(name))
+    model.init_weights()
+    losses = run_loss(model, batch())
+    assert ('loss_local' in losses) == has_local
+    assert torch.isfinite(losses['loss_global'])
+    if name.startswith('cvrl'):
+        assert count_parameters(model.backbone)['trainable'] == 31_672_128
+
+
+def test_bad_batches_are_named():
+    model = MODELS.build(model_cfg('pretrain.py'))
+    data = batch()
+    data['inputs'][0] = data['inputs'][0][:1]
+    with pytest.raises(ValueError, match='2 views of each video'):
+        model.data_preprocessor(data, True)
+    data = batch()
+    for sample in data['data_samples']:
+        sample.boxes = sample.boxes * 224
+    with pytest.raises(ValueError, match=r'normalised to \[0, 1\]'):
+        run_loss(model, data)
+    data = batch()
+    del data['data_samples'][0].boxes
+    with pytest.raises(ValueError, match='region boxes'):
+        run_loss(model, data)
+    with pytest.raises(ValueError, match='local_index'):
+        cfg = model_cfg('pretrain.py')
+        cfg.local_index = 2
+        MODELS.build(cfg)
+    with pytest.raises(ValueError, match='both `neck` and `local_head`'):
+        cfg = model_cfg('pretrain.py')
+        cfg.local_head = None
+        MODELS.build(cfg)
+
+
+def test_region_matches_for_visualisation():
+    model = MODELS.build(model_cfg('pretrain.py'))
+    data = model.data_preprocessor(batch(boxes=5), False)
+    out = model.region_matches(**data)
+    assert out['similarity'].shape == (2, 5, 5)
+    assert out['match_a2b'].shape == (2, 5)
+    torch.testing.assert_close(
+        out['match_a2b'], out['similarity'].argmax(dim=2))
