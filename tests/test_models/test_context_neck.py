@@ -92,3 +92,42 @@ def test_gradients_reach_features_and_every_parameter():
     assert feats.grad.abs().sum() > 0
     for name, p in neck.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+def test_nearest_context_follows_the_other_views_keyframe():
+    from constcl_mm.models.necks.context_cross_attention_neck import \
+        nearest_context_indices
+    # T'=8 feature frames, stride-2 stem, frame interval 2: feature frame j
+    # of a clip starting at s covers raw frames s + 4j .. s + 4j + 2
+    starts_q = torch.tensor([0, 100, 0])
+    starts_m = torch.tensor([0, 84, 60])
+    idx = nearest_context_indices(starts_q, starts_m, 8, 3, 2, 2)
+    # same start: keyframe raw 16 -> memory frame 4 (raw 16..18) centre
+    assert idx[0].tolist() == [2, 4, 6]
+    # query keyframe raw 116, memory clip from 84: frame 8 would be nearest
+    # ((116 - 84) / 4 = 8), shifted inside the clip -> last window
+    assert idx[1].tolist() == [3, 5, 7]
+    # memory starts after the keyframe: first window
+    assert idx[2].tolist() == [0, 2, 4]
+
+
+def test_context_sampling_options():
+    feats, boxes = inputs()
+    starts = torch.tensor([0, 10, 40, 50])
+    nearest = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
+                                        context_length=3,
+                                        context_sampling='nearest')
+    with pytest.raises(ValueError, match='clip_starts'):
+        nearest(feats, boxes)
+    out = nearest(feats, boxes, clip_starts=starts)
+    assert out['inst_a2b'].shape == (2, 4, 16)
+    rand = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
+                                     context_sampling='random')
+    rand.train()
+    idx = rand.context_indices(4, 8)
+    assert idx.shape == (4, 5)
+    assert all(len(set(row.tolist())) == 5 for row in idx)
+    rand.eval()
+    assert rand.context_indices(4, 8)[0].tolist() == [2, 3, 4, 5, 6]
+    with pytest.raises(ValueError, match='context_sampling'):
+        ContextCrossAttentionNeck(in_channels=16, context_sampling='first')

@@ -39,6 +39,45 @@ def context_frame_indices(num_frames: int, context_length: int) -> List[int]:
     return [keyframe + k * stride for k in range(-half, half + 1)]
 
 
+def nearest_context_indices(query_starts: torch.Tensor,
+                            memory_starts: torch.Tensor, num_frames: int,
+                            context_length: int, frame_interval: int,
+                            temporal_stride: int) -> torch.Tensor:
+    """Memory frames of one view nearest in time to the other view's
+    keyframe (the ``'nearest'`` context sampling).
+
+    Feature frame ``j`` of a clip starting at raw frame ``s`` covers raw
+    frames ``s + frame_interval * (temporal_stride * j + [0, stride))``; the
+    query's keyframe is raw frame ``s_q + frame_interval * T // 2``. The
+    window keeps the official stride ``T' // L`` and is shifted, not clipped,
+    to stay inside the clip.
+
+    Args:
+        query_starts (Tensor): ``(B,)`` first raw frame of the query clips.
+        memory_starts (Tensor): ``(B,)`` first raw frame of the memory clips.
+        num_frames (int): Feature frames T'.
+        context_length (int): L (odd).
+        frame_interval (int): Raw frames between sampled input frames.
+        temporal_stride (int): Input frames per feature frame.
+
+    Returns:
+        Tensor: ``(B, L)`` long frame indices.
+    """
+    stride = num_frames // context_length
+    half = context_length // 2
+    key_time = query_starts.double() + frame_interval * (
+        temporal_stride * num_frames // 2)
+    centres = torch.arange(num_frames, device=query_starts.device,
+                           dtype=torch.double)
+    frame_times = memory_starts.double()[:, None] + frame_interval * (
+        temporal_stride * centres + (temporal_stride - 1) / 2)
+    nearest = (frame_times - key_time[:, None]).abs().argmin(dim=1)
+    first = (nearest - half * stride).clamp(
+        0, num_frames - 1 - 2 * half * stride)
+    steps = torch.arange(context_length, device=query_starts.device) * stride
+    return first[:, None] + steps
+
+
 @MODELS.register_module()
 class ContextCrossAttentionNeck(BaseModule):
     """Context cross-attention: the paper's g(h, F'_c) (official
@@ -74,6 +113,17 @@ class ContextCrossAttentionNeck(BaseModule):
             features. Defaults to ``in_channels``.
         normalize_inputs (bool): Per-location L2 normalisation of the
             features. Defaults to True.
+        context_sampling (str): Which feature frames form the memory:
+            'center' (official: L frames around the keyframe, stride T'//L),
+            'nearest' (the L frames of the other view nearest in time to the
+            query view's keyframe, needs ``clip_starts``) or 'random' (L
+            random frames per clip in training, 'center' in eval). These are
+            the temporal-sampling ablation of the paper; 'nearest' and
+            'random' are our reading of it. Defaults to 'center'.
+        frame_interval (int): Raw frames between sampled input frames, for
+            'nearest'. Defaults to 2.
+        temporal_stride (int): Input frames per feature frame (the stem's
+            temporal stride), for 'nearest'. Defaults to 2.
         init_cfg (dict | list[dict], optional): Defaults to Keras'
             glorot-uniform kernels with zero biases.
     """
@@ -93,6 +143,9 @@ class ContextCrossAttentionNeck(BaseModule):
                  pe_channels: int = 8,
                  out_channels: Optional[int] = None,
                  normalize_inputs: bool = True,
+                 context_sampling: str = 'center',
+                 frame_interval: int = 2,
+                 temporal_stride: int = 2,
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
                      type='Xavier', layer='Linear', distribution='uniform',
                      bias=0.)) -> None:
@@ -113,6 +166,12 @@ class ContextCrossAttentionNeck(BaseModule):
         self.crop_size = crop_size
         self.sample_offset = sample_offset
         self.normalize_inputs = normalize_inputs
+        if context_sampling not in ('center', 'nearest', 'random'):
+            raise ValueError("context_sampling must be 'center', 'nearest' "
+                             f"or 'random', got {context_sampling!r}")
+        self.context_sampling = context_sampling
+        self.frame_interval = frame_interval
+        self.temporal_stride = temporal_stride
         if context_length == 0:
             self.positional_encoding = None
             self.decoder = None
@@ -183,10 +242,46 @@ class ContextCrossAttentionNeck(BaseModule):
         self._check_inputs(features, boxes)
         return self._pool_keyframe(self._normalized(features), boxes)
 
-    def memory(self, features: torch.Tensor) -> torch.Tensor:
+    @property
+    def needs_clip_starts(self) -> bool:
+        return self.context_length > 0 and self.context_sampling == 'nearest'
+
+    def context_indices(self, num_clips: int, num_frames: int,
+                        clip_starts: Optional[torch.Tensor] = None,
+                        device: Optional[torch.device] = None
+                        ) -> torch.Tensor:
+        """``(2B, L)`` memory frames; row i is the memory that the *other*
+        view's queries attend to in clip i."""
+        centre = torch.tensor(
+            context_frame_indices(num_frames, self.context_length),
+            device=device)
+        if self.context_sampling == 'center' or (
+                self.context_sampling == 'random' and not self.training):
+            return centre.expand(num_clips, -1)
+        if self.context_sampling == 'random':
+            scores = torch.rand(num_clips, num_frames, device=device)
+            return scores.argsort(dim=1)[:, :self.context_length].sort(
+                dim=1).values
+        if clip_starts is None or clip_starts.numel() != num_clips:
+            raise ValueError(
+                "context_sampling='nearest' needs clip_starts (2B,) with the "
+                'first raw frame of every clip (data samples `clip_starts`)')
+        starts_a, starts_b = clip_starts.to(device).chunk(2)
+        args = (num_frames, self.context_length, self.frame_interval,
+                self.temporal_stride)
+        # memory of view a serves b's queries, and the reverse
+        mem_a = nearest_context_indices(starts_b, starts_a, *args)
+        mem_b = nearest_context_indices(starts_a, starts_b, *args)
+        return torch.cat([mem_a, mem_b])
+
+    def memory(self, features: torch.Tensor,
+               clip_starts: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Context memory tokens ``(2B, L*H*W, C')`` of normalised features."""
-        frames = context_frame_indices(features.shape[2], self.context_length)
-        memory = features[:, :, frames].permute(0, 2, 3, 4, 1)  # B,L,H,W,C
+        n, c, t, h, w = features.shape
+        index = self.context_indices(n, t, clip_starts, features.device)
+        memory = features.gather(
+            2, index[:, None, :, None, None].expand(n, c, -1, h, w))
+        memory = memory.permute(0, 2, 3, 4, 1)  # B, L, H, W, C
         if self.positional_encoding is not None:
             memory = self.positional_encoding(memory)
         return memory.flatten(1, 3)
@@ -202,6 +297,7 @@ class ContextCrossAttentionNeck(BaseModule):
     def forward(self,
                 features: torch.Tensor,
                 boxes: torch.Tensor,
+                clip_starts: Optional[torch.Tensor] = None,
                 return_attention: bool = False
                 ) -> Dict[str, torch.Tensor]:
         """Regions of each view reconstructed from the other view's context.
@@ -211,6 +307,8 @@ class ContextCrossAttentionNeck(BaseModule):
                 rows ``0..B-1`` are view a, rows ``B..2B-1`` view b.
             boxes (Tensor): Keyframe boxes ``(2B, N, 4)``, normalised
                 ``[x1, y1, x2, y2]`` in each view's crop.
+            clip_starts (Tensor, optional): ``(2B,)`` first raw frame of
+                each clip, for ``context_sampling='nearest'``.
             return_attention (bool): Also return the decoder attention
                 weights (``attn_a2b``/``attn_b2a``: per layer, per unit,
                 ``(B, N, L*H*W)``).
@@ -227,7 +325,7 @@ class ContextCrossAttentionNeck(BaseModule):
         if self.context_length == 0:
             out.update(inst_a2b=inst_a, inst_b2a=inst_b)
             return out
-        memory_a, memory_b = self.memory(features).chunk(2, dim=0)
+        memory_a, memory_b = self.memory(features, clip_starts).chunk(2, 0)
         a2b = self.reconstruct(inst_a, memory_b, return_attention)
         b2a = self.reconstruct(inst_b, memory_a, return_attention)
         if return_attention:

@@ -120,6 +120,18 @@ class ConSTCL(BaseModel):
         valid = valid.transpose(0, 1).flatten(0, 1).bool()
         return boxes, valid
 
+    @staticmethod
+    def _clip_starts(data_samples: SampleList,
+                     device: torch.device) -> torch.Tensor:
+        """``(2B,)`` first raw frame of every clip, view-1 rows first."""
+        if any('clip_starts' not in ds for ds in data_samples):
+            raise ValueError(
+                "context_sampling='nearest' needs `clip_starts` (2,) in "
+                'every data sample (see PackConSTCLInputs)')
+        starts = torch.stack(
+            [torch.as_tensor(ds.clip_starts) for ds in data_samples])
+        return starts.t().reshape(-1).to(device)
+
     def loss(self, inputs: torch.Tensor,
              data_samples: SampleList = None) -> Dict[str, torch.Tensor]:
         """Global and local losses with their statistics.
@@ -138,7 +150,9 @@ class ConSTCL(BaseModel):
         if self.with_local:
             boxes, valid = self._boxes(data_samples, inputs.shape[0],
                                        inputs.device)
-            regions = self.neck(feats[self.local_index], boxes)
+            clip_starts = self._clip_starts(data_samples, inputs.device) \
+                if self.neck.needs_clip_starts else None
+            regions = self.neck(feats[self.local_index], boxes, clip_starts)
             losses.update(self.local_head.loss(regions, valid))
         return losses
 
