@@ -1,0 +1,145 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Pretraining step cost on the CPU, measured side by side in one run.
+
+    python benchmarks/pretrain_step.py [--videos 2 --frames 16 --size 112]
+
+Each variant runs in its own process (so peak-memory readings don't mix):
+ConST-CL (R3D-50-Y, both losses), the CVRL baseline (R3D-50, global loss
+only) and ConST-CL with activation checkpointing (``with_cp=True``). For each
+it reports the median train-step time (forward, backward, SGD step) and the
+peak resident memory a step adds on top of the memory before it (weights,
+gradients and optimizer state included in the baseline), read from
+``/proc/self/status`` (VmHWM, reset through ``/proc/self/clear_refs``).
+Targets: ConST-CL / CVRL time <= 1.25 (the MAC ratio of the Y backbone is
+1.21); activation checkpointing >= 50% less step memory for <= 30% more time.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+VARIANTS = {
+    'constcl': ('configs/constcl/pretrain.py', {}),
+    'cvrl': ('configs/constcl/cvrl_r3d50_128xb8-16x2x2-200k_kinetics400.py',
+             {}),
+    'constcl_cp': ('configs/constcl/pretrain.py', {'with_cp': True}),
+}
+
+
+def _status_kb(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def _reset_peak() -> None:
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+
+def make_batch(videos: int, frames: int, size: int, boxes: int = 8):
+    import torch
+    from mmaction.structures import ActionDataSample
+    gen = torch.Generator().manual_seed(0)
+    inputs = [torch.randint(0, 256, (2, 3, frames, size, size),
+                            dtype=torch.uint8, generator=gen)
+              for _ in range(videos)]
+    samples = []
+    for _ in range(videos):
+        xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
+        sample = ActionDataSample()
+        sample.set_field(torch.cat([xy, xy + 0.3], -1), 'boxes')
+        sample.set_field(torch.ones(2, boxes, dtype=torch.bool), 'box_valid')
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def worker(args: argparse.Namespace) -> None:
+    import torch
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+
+    import constcl_mm  # noqa: F401
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    path, backbone_opts = VARIANTS[args.worker]
+    cfg = Config.fromfile(osp.join(ROOT, path))
+    cfg.model.backbone.update(backbone_opts)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    optim = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    data = make_batch(args.videos, args.frames, args.size)
+
+    def step():
+        batch = model.data_preprocessor(data, True)
+        losses = model(**batch, mode='loss')
+        loss = sum(v for k, v in losses.items() if k.startswith('loss'))
+        optim.zero_grad(set_to_none=False)
+        loss.backward()
+        optim.step()
+
+    for _ in range(args.warmup):
+        step()  # allocates gradients and momentum buffers
+    times, peaks = [], []
+    for _ in range(args.steps):
+        base = _status_kb('VmRSS')
+        _reset_peak()
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+        peaks.append(_status_kb('VmHWM') - base)
+    print(json.dumps(dict(time=statistics.median(times),
+                          peak_mb=max(peaks) / 1024)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--videos', type=int, default=2)
+    parser.add_argument('--frames', type=int, default=16)
+    parser.add_argument('--size', type=int, default=112)
+    parser.add_argument('--steps', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--worker', choices=list(VARIANTS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+
+    results = {}
+    for name in VARIANTS:
+        cmd = [sys.executable, osp.abspath(__file__), '--worker', name]
+        for key in ('videos', 'frames', 'size', 'steps', 'warmup', 'threads'):
+            cmd += [f'--{key}', str(getattr(args, key))]
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONWARNINGS='ignore'))
+        if proc.returncode != 0:
+            sys.exit(f'{name} failed:\n{proc.stderr[-3000:]}')
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f'input: {args.videos} videos x 2 views x {args.frames} frames x '
+          f'{args.size}^2, {args.threads} threads, median of {args.steps} '
+          'steps')
+    print(f"{'variant':<14s}{'step time (s)':>15s}{'step peak (MB)':>16s}")
+    for name, res in results.items():
+        print(f"{name:<14s}{res['time']:>15.2f}{res['peak_mb']:>16.0f}")
+    c, v, cp = results['constcl'], results['cvrl'], results['constcl_cp']
+    print(f"ConST-CL / CVRL time ratio: {c['time'] / v['time']:.3f} "
+          '(target <= 1.25)')
+    print(f"ConST-CL / CVRL memory ratio: {c['peak_mb'] / v['peak_mb']:.3f}")
+    saving = 1 - cp['peak_mb'] / c['peak_mb']
+    extra = cp['time'] / c['time'] - 1
+    print(f'activation checkpointing: {100 * saving:.1f}% less step memory '
+          f'(target >= 50%), {100 * extra:+.1f}% time (target <= +30%)')
+
+
+if __name__ == '__main__':
+    main()
