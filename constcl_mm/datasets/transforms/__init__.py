@@ -1,1 +1,40 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
+from .clip_geometric import (MultiViewFlip, MultiViewRandomResizedCrop,
+                             sample_distorted_crop)
+from .clip_photometric import (MultiViewColorJitter, MultiViewGaussianBlur,
+                               MultiViewGrayscale, MultiViewSolarize)
+from .cvrl_sampling import (CVRLSampleFrames, cvrl_offset_cdf,
+                            cvrl_sample_offset)
+from .formatting import PackConSTCLInputs
+from .loading import MultiClipDecode, VideoReaderInit
+from .proposal_boxes import ProposalRegionBoxes
+from .random_boxes import RandomRegionBoxes
+from .region_boxes import (BaseRegionBoxes, GenerateRegionBoxes,
+                           mirror_boxes)
+from .segment_boxes import (FelzenszwalbRegionBoxes, SLICRegionBoxes,
+                            boxes_from_segments)
+from .video_readers import (BaseFrameReader, DecordReader, OpenCVReader,
+                            PyAVReader, RawFrameReader, VideoDecodeError,
+                            open_video)
+
+__all__ = [
+    'VideoReaderInit', 'MultiClipDecode', 'CVRLSampleFrames',
+    'cvrl_offset_cdf', 'cvrl_sample_offset', 'MultiViewRandomResizedCrop',
+    'MultiViewFlip', 'sample_distorted_crop', 'MultiViewColorJitter',
+    'MultiViewGrayscale', 'MultiViewGaussianBlur', 'MultiViewSolarize',
+    'BaseRegionBoxes', 'GenerateRegionBoxes', 'RandomRegionBoxes',
+    'SLICRegionBoxes', 'FelzenszwalbRegionBoxes', 'ProposalRegionBoxes',
+    'mirror_boxes', 'boxes_from_segments', 'PackConSTCLInputs',
+    'BaseFrameReader', 'DecordReader', 'PyAVReader', 'OpenCVReader',
+    'RawFrameReader', 'VideoDecodeError', 'open_video'
+]
+from .tracking_crop import (SiamFCPairCrop, context_size,  # noqa: E402
+                            crop_square)
+from .tracking_formatting import (PackSiamFCPairInputs,  # noqa: E402
+                                  PackSOTInputs)
+from .tracking_loading import LoadTrackingFrames  # noqa: E402
+
+__all__ += [
+    'LoadTrackingFrames', 'SiamFCPairCrop', 'PackSOTInputs',
+    'PackSiamFCPairInputs', 'context_size', 'crop_square'
+]

@@ -1,0 +1,392 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""OTB-2015 (OTB-100, TB-100) for one-pass evaluation of a tracker.
+
+The layout is the benchmark's own: ``<root>/<Seq>/img/%04d.jpg`` and
+``<root>/<Seq>/groundtruth_rect*.txt``. The 100 targets (98 folders: Jogging
+and Skating2 hold two targets each) and their special cases are in
+:data:`OTB100_TARGETS`, written from the public OTB-2015 benchmark
+description (``configSeqs100.m`` of the OTB toolkit).
+"""
+import bisect
+import os.path as osp
+import re
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, \
+    Tuple, Union
+
+import numpy as np
+from mmaction.registry import DATASETS
+from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.fileio import get_local_path, list_from_file
+
+__all__ = ['OTBTarget', 'OTB100_TARGETS', 'OTB100Dataset',
+           'load_sot_bboxes', 'parse_otb_infos']
+
+
+class OTBTarget(NamedTuple):
+    """One OTB-2015 target (a row of the benchmark's ``configSeqs100.m``).
+
+    ``img_dir`` and ``ann_path`` are relative to the dataset root;
+    ``start``/``end`` are 1-based frame numbers (image file names),
+    inclusive.
+    """
+    name: str
+    img_dir: str
+    ann_path: str
+    start: int
+    end: int
+    framename_template: str = '%04d.jpg'
+
+    @property
+    def folder(self) -> str:
+        return self.img_dir.replace('\\', '/').split('/')[0]
+
+
+def _t(name: str, end: int, start: int = 1, folder: Optional[str] = None,
+       gt_file: str = 'groundtruth_rect.txt', digits: int = 4) -> OTBTarget:
+    folder = folder or name
+    return OTBTarget(name, f'{folder}/img', f'{folder}/{gt_file}', start, end,
+                     f'%0{digits}d.jpg')
+
+
+# Special cases: David starts at frame 300, Tiger1 at 6 (its ground truth
+# starts at frame 1), BlurCar1/3/4 at 247/3/18; Board has 5-digit frame
+# names; Jogging and Skating2 have two targets (groundtruth_rect.1/.2.txt);
+# Human4 uses groundtruth_rect.2.txt.
+OTB100_TARGETS: Tuple[OTBTarget, ...] = (
+    _t('Basketball', 725), _t('Biker', 142), _t('Bird1', 408),
+    _t('Bird2', 99), _t('BlurBody', 334), _t('BlurCar1', 988, start=247),
+    _t('BlurCar2', 585), _t('BlurCar3', 359, start=3),
+    _t('BlurCar4', 397, start=18), _t('BlurFace', 493), _t('BlurOwl', 631),
+    _t('Board', 698, digits=5), _t('Bolt', 350), _t('Bolt2', 293),
+    _t('Box', 1161), _t('Boy', 602), _t('Car1', 1020), _t('Car2', 913),
+    _t('Car24', 3059), _t('Car4', 659), _t('CarDark', 393),
+    _t('CarScale', 252), _t('ClifBar', 472), _t('Coke', 291),
+    _t('Couple', 140), _t('Coupon', 327), _t('Crossing', 120),
+    _t('Crowds', 347), _t('Dancer', 225), _t('Dancer2', 150),
+    _t('David', 770, start=300), _t('David2', 537), _t('David3', 252),
+    _t('Deer', 71), _t('Diving', 215), _t('Dog', 127), _t('Dog1', 1350),
+    _t('Doll', 3872), _t('DragonBaby', 113), _t('Dudek', 1145),
+    _t('FaceOcc1', 892), _t('FaceOcc2', 812), _t('Fish', 476),
+    _t('FleetFace', 707), _t('Football', 362), _t('Football1', 74),
+    _t('Freeman1', 326), _t('Freeman3', 460), _t('Freeman4', 283),
+    _t('Girl', 500), _t('Girl2', 1500), _t('Gym', 767), _t('Human2', 1128),
+    _t('Human3', 1698),
+    _t('Human4', 667, gt_file='groundtruth_rect.2.txt'),
+    _t('Human5', 713), _t('Human6', 792), _t('Human7', 250),
+    _t('Human8', 128), _t('Human9', 305), _t('Ironman', 166),
+    _t('Jogging-1', 307, folder='Jogging',
+       gt_file='groundtruth_rect.1.txt'),
+    _t('Jogging-2', 307, folder='Jogging',
+       gt_file='groundtruth_rect.2.txt'),
+    _t('Jump', 122), _t('Jumping', 313), _t('KiteSurf', 84),
+    _t('Lemming', 1336), _t('Liquor', 1741), _t('Man', 134),
+    _t('Matrix', 100), _t('Mhyang', 1490), _t('MotorRolling', 164),
+    _t('MountainBike', 228), _t('Panda', 1000), _t('RedTeam', 1918),
+    _t('Rubik', 1997), _t('Shaking', 365), _t('Singer1', 351),
+    _t('Singer2', 366), _t('Skater', 160), _t('Skater2', 435),
+    _t('Skating1', 400),
+    _t('Skating2-1', 473, folder='Skating2',
+       gt_file='groundtruth_rect.1.txt'),
+    _t('Skating2-2', 473, folder='Skating2',
+       gt_file='groundtruth_rect.2.txt'),
+    _t('Skiing', 81), _t('Soccer', 392), _t('Subway', 175),
+    _t('Surfer', 376), _t('Suv', 945), _t('Sylvester', 1345),
+    _t('Tiger1', 354, start=6), _t('Tiger2', 365), _t('Toy', 271),
+    _t('Trans', 124), _t('Trellis', 569), _t('Twinnings', 472),
+    _t('Vase', 271), _t('Walking', 412), _t('Walking2', 500),
+    _t('Woman', 597))
+
+_NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
+_BOX_LINE = re.compile(rf'^\s*({_NUMBER})[,\s]+({_NUMBER})[,\s]+'
+                       rf'({_NUMBER})[,\s]+({_NUMBER})[,\s]*$', re.IGNORECASE)
+
+
+def load_sot_bboxes(path: str) -> np.ndarray:
+    """Reads ``x,y,w,h`` boxes, one per line, comma/tab/space separated.
+
+    Args:
+        path (str): The ground-truth file.
+
+    Returns:
+        ndarray: ``(N, 4)`` float64 ``(x, y, w, h)`` as written in the file.
+
+    Raises:
+        ValueError: A line is not four numbers (names the file and line), or
+            a blank line sits between boxes. Trailing blank lines are fine.
+    """
+    with get_local_path(path) as local:
+        with open(local) as f:
+            lines = f.read().splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    boxes = []
+    for lineno, line in enumerate(lines, 1):
+        match = _BOX_LINE.match(line)
+        if match is None:
+            raise ValueError(f'{path}, line {lineno}: expected 4 numbers '
+                             f'x,y,w,h separated by commas, tabs or spaces, '
+                             f'got {line!r}')
+        boxes.append([float(v) for v in match.groups()])
+    if not boxes:
+        raise ValueError(f'{path} holds no box')
+    return np.asarray(boxes, dtype=np.float64)
+
+
+def _target_by_path() -> Dict[Tuple[str, str], OTBTarget]:
+    return {(t.img_dir, t.ann_path): t for t in OTB100_TARGETS}
+
+
+def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
+    """Reads an OTB info file.
+
+    Two formats, one target per line, ``#`` lines are comments:
+
+    * ours (``tools/data/otb/gen_otb100_infos.py``):
+      ``name,video_path,ann_path,start_frame_id,end_frame_id,template``,
+      e.g. ``Board,Board/img,Board/groundtruth_rect.txt,1,698,%05d.jpg``;
+    * mmtracking's ``otb100_infos.txt``:
+      ``video_path,ann_path,start_frame_id,end_frame_id`` after a first
+      line of prose; names come from :data:`OTB100_TARGETS` (else the
+      folder name) and Board gets 5-digit frame names, as in mmtracking.
+
+    Returns:
+        list[OTBTarget]: ``img_dir`` = ``video_path`` and ``ann_path``, both
+        relative to the dataset root.
+    """
+    known = _target_by_path()
+    targets = []
+    lines = list_from_file(ann_file)
+    for lineno, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        fields = [f.strip() for f in line.split(',')]
+        try:
+            if len(fields) == 6:
+                name, img_dir, ann_path = fields[:3]
+                start, end = int(fields[3]), int(fields[4])
+                template = fields[5]
+                try:
+                    template % start
+                except TypeError:
+                    raise ValueError(f'bad frame name template {template!r}')
+            elif len(fields) == 4:
+                img_dir, ann_path = fields[:2]
+                start, end = int(fields[2]), int(fields[3])
+                row = known.get((img_dir.replace('\\', '/'),
+                                 ann_path.replace('\\', '/')))
+                folder = img_dir.replace('\\', '/').split('/')[0]
+                name = row.name if row is not None else folder
+                template = '%05d.jpg' if folder == 'Board' else '%04d.jpg'
+            else:
+                raise ValueError(f'expected 6 (or mmtracking\'s 4) '
+                                 f'comma-separated fields, got {len(fields)}')
+        except ValueError as e:
+            if lineno == 1 and not targets:
+                continue  # mmtracking's first line describes the format
+            raise ValueError(f'{ann_file}, line {lineno}: {e}: {line!r}')
+        if start < 0 or end < start:
+            raise ValueError(f'{ann_file}, line {lineno}: frame range '
+                             f'{start}-{end} is empty')
+        targets.append(OTBTarget(name, img_dir, ann_path, start, end,
+                                 template))
+    return targets
+
+
+@DATASETS.register_module()
+class OTB100Dataset(BaseDataset):
+    """OTB-2015 for one-pass evaluation (mmtracking 1.x ``OTB100Dataset``).
+
+    Each item is one frame of one target, in order; ``len(dataset)`` is the
+    total number of frames. Use it with :class:`VideoSampler` (a target's
+    frames in order on one process) and batch size 1.
+
+    Ground truth ``x,y,w,h`` (1-based pixels, OTB) becomes ``gt_bboxes``
+    ``(1, 4)`` ``(x1, y1, x2, y2)`` in 0-based continuous pixel coordinates
+    (pixel ``i`` covers ``[i, i + 1)``): ``x1 = x - 1``, ``x2 = x1 + w``.
+    ``bbox_offset`` changes the ``-1``.
+
+    For the paper's tracker each frame comes with ``num_neighbors`` frames on
+    each side (clamped at the ends of the target's range): ``img_paths``
+    lists the ``2 * num_neighbors + 1`` paths, the centre one is the frame.
+
+    Ground-truth files longer than the frame range are accepted only when
+    they start at frame 1 (Tiger1: 354 boxes for frames 6-354); the first
+    ``start - 1`` boxes are then dropped. Any other mismatch raises.
+
+    Args:
+        ann_file (str): Info file (see :func:`parse_otb_infos`), relative to
+            ``data_root``. Empty (the default): all targets of
+            :data:`OTB100_TARGETS` in the standard layout under
+            ``data_prefix['img_path']``.
+        targets (Sequence[str], optional): Keep only these target names.
+        num_neighbors (int): Frames on each side of every frame.
+            Defaults to 2.
+        bbox_offset (float): Added to ``x, y`` of the ground truth.
+            Defaults to -1 (OTB is 1-based).
+        data_prefix (dict): ``img_path`` is the root the video and
+            annotation paths are relative to. Defaults to ``data_root``.
+        test_mode (bool): Defaults to True (OPE has no training split).
+        **kwargs: Other :class:`BaseDataset` arguments.
+    """
+
+    METAINFO = dict(dataset_type='OTB100')
+
+    def __init__(self,
+                 ann_file: str = '',
+                 targets: Optional[Sequence[str]] = None,
+                 num_neighbors: int = 2,
+                 bbox_offset: float = -1.,
+                 data_root: Optional[str] = '',
+                 data_prefix: dict = dict(img_path=''),
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 test_mode: bool = True,
+                 **kwargs) -> None:
+        if num_neighbors < 0:
+            raise ValueError(f'num_neighbors must be >= 0, got '
+                             f'{num_neighbors}')
+        self.targets = None if targets is None else list(targets)
+        self.num_neighbors = num_neighbors
+        self.bbox_offset = bbox_offset
+        self._frame_offsets: List[int] = []
+        super().__init__(
+            ann_file=ann_file,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            **kwargs)
+
+    def _target_rows(self) -> list:
+        if self.ann_file and not osp.isdir(self.ann_file):
+            rows = parse_otb_infos(self.ann_file)
+            source = self.ann_file
+        else:
+            rows = list(OTB100_TARGETS)
+            source = 'OTB100_TARGETS'
+        if self.targets is not None:
+            names = {r.name for r in rows}
+            unknown = [t for t in self.targets if t not in names]
+            if unknown:
+                raise KeyError(f'targets {unknown} are not in {source}')
+            rows = [r for r in rows if r.name in set(self.targets)]
+        if not rows:
+            raise ValueError(f'no target selected from {source}')
+        return rows
+
+    def load_data_list(self) -> List[dict]:
+        """One dict per target: paths, frame range and ground truth."""
+        root = self.data_prefix.get('img_path', '') or self.data_root or ''
+        data_list = []
+        for video_id, row in enumerate(self._target_rows()):
+            ann_path = osp.join(root, row.ann_path)
+            boxes = load_sot_bboxes(ann_path)
+            length = row.end - row.start + 1
+            if len(boxes) == row.end and row.start > 1:
+                boxes = boxes[row.start - 1:]  # Tiger1
+            elif len(boxes) != length:
+                raise ValueError(
+                    f'{ann_path} has {len(boxes)} boxes but target '
+                    f'{row.name} spans frames {row.start}-{row.end} '
+                    f'({length} frames)')
+            bboxes = boxes.copy()
+            bboxes[:, :2] += self.bbox_offset
+            bboxes[:, 2:] += bboxes[:, :2]
+            data_list.append(
+                dict(
+                    video_id=video_id,
+                    video_name=row.name,
+                    img_dir=osp.join(root, row.img_dir),
+                    ann_path=ann_path,
+                    start_frame_id=row.start,
+                    end_frame_id=row.end,
+                    framename_template=row.framename_template,
+                    gt_bboxes=bboxes.astype(np.float32)))
+        return data_list
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        super().full_init()
+        lengths = [
+            self.get_data_info(i)['end_frame_id'] -
+            self.get_data_info(i)['start_frame_id'] + 1
+            for i in range(self.num_videos)
+        ]
+        self._frame_offsets = np.cumsum([0] + lengths).tolist()
+
+    @property
+    @force_full_init
+    def num_videos(self) -> int:
+        return super().__len__()
+
+    @property
+    @force_full_init
+    def num_frames_per_video(self) -> List[int]:
+        offsets = self._frame_offsets
+        return [offsets[i + 1] - offsets[i] for i in range(len(offsets) - 1)]
+
+    @force_full_init
+    def __len__(self) -> int:
+        return self._frame_offsets[-1]
+
+    def frame_index(self, video_idx: int, frame_idx: int) -> int:
+        """Global index of frame ``frame_idx`` (0-based) of a video."""
+        return self._frame_offsets[video_idx] + frame_idx
+
+    def _locate(self, idx: Union[int, Tuple[int, int]]) -> Tuple[int, int]:
+        if isinstance(idx, (tuple, list)):
+            video_idx, frame_idx = (int(i) for i in idx)
+        else:
+            idx = int(idx)
+            if not 0 <= idx < len(self):
+                raise IndexError(f'frame {idx} out of range ({len(self)})')
+            video_idx = bisect.bisect_right(self._frame_offsets, idx) - 1
+            frame_idx = idx - self._frame_offsets[video_idx]
+        length = self.num_frames_per_video[video_idx]
+        if not 0 <= frame_idx < length:
+            raise IndexError(f'frame {frame_idx} out of range for video '
+                             f'{video_idx} ({length} frames)')
+        return video_idx, frame_idx
+
+    def get_frame_info(self, idx: Union[int, Tuple[int, int]]) -> dict:
+        """The un-transformed dict of one frame.
+
+        Args:
+            idx (int | tuple[int, int]): Global frame index, or
+                ``(video_idx, frame_idx)``.
+
+        Returns:
+            dict: ``img_path``, ``img_paths`` (the frame and its
+            neighbours), ``frame_id`` (0-based within the target),
+            ``video_id``, ``video_name``, ``video_length``,
+            ``gt_bboxes`` ``(1, 4)`` and ``visible`` ``(1, )``.
+        """
+        video_idx, frame_idx = self._locate(idx)
+        video = self.get_data_info(video_idx)
+        length = self.num_frames_per_video[video_idx]
+        start = video['start_frame_id']
+
+        def path(i: int) -> str:
+            return osp.join(video['img_dir'],
+                            video['framename_template'] % (start + i))
+
+        neighbours = [
+            min(max(frame_idx + k, 0), length - 1)
+            for k in range(-self.num_neighbors, self.num_neighbors + 1)
+        ]
+        bbox = video['gt_bboxes'][frame_idx:frame_idx + 1]
+        w, h = bbox[0, 2] - bbox[0, 0], bbox[0, 3] - bbox[0, 1]
+        return dict(
+            img_path=path(frame_idx),
+            img_paths=[path(i) for i in neighbours],
+            frame_id=frame_idx,
+            video_id=video['video_id'],
+            video_name=video['video_name'],
+            video_length=length,
+            gt_bboxes=bbox.copy(),
+            visible=np.array([bool(np.isfinite(bbox).all() and w > 0
+                                   and h > 0)]))
+
+    def prepare_data(self, idx: Union[int, Tuple[int, int]]) -> dict:
+        return self.pipeline(self.get_frame_info(idx))

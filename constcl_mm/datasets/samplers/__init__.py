@@ -1,0 +1,4 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+from .video_sampler import VideoSampler
+
+__all__ = ['VideoSampler']

@@ -1,0 +1,123 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Skip unreadable videos: warn, count, draw another sample, stop if endless."""
+import logging
+from collections import Counter
+from typing import List, Optional
+
+from mmengine.logging import print_log
+
+from .transforms.video_readers import VideoDecodeError
+
+
+class TooManyBadVideosError(RuntimeError):
+    """Raised after ``max_consecutive_failures`` unreadable samples in a row.
+
+    Args:
+        message (str): The message (lists the failed files).
+        failed_files (list[str], optional): The files of the failing run.
+    """
+
+    def __init__(self,
+                 message: str,
+                 failed_files: Optional[List[str]] = None) -> None:
+        super().__init__(message)
+        self.failed_files = list(failed_files or [])
+
+    def __reduce__(self):
+        return (self.__class__, (str(self), self.failed_files))
+
+
+class SkipBadVideosMixin:
+    """Dataset mixin that replaces unreadable videos by random other samples.
+
+    Put it before the mmengine dataset class in the bases. When the pipeline
+    raises :class:`VideoDecodeError` (a missing, empty, corrupt, truncated
+    or non-video file), the sample is skipped with a warning naming the file
+    in the mmengine log, counted, and a random other index is drawn. After
+    ``max_consecutive_failures`` failures in a row a
+    :class:`TooManyBadVideosError` listing the files stops the run (a data
+    root or list file is probably wrong). In ``test_mode`` errors propagate.
+
+    The counters are per process (each dataloader worker counts its own
+    samples):
+
+    * ``failed`` (int): skipped samples so far;
+    * ``failure_kinds`` (Counter): skips per :attr:`VideoDecodeError.kind`;
+    * ``failed_files`` (Counter): skips per file.
+    """
+
+    def _init_bad_video_handling(self, max_consecutive_failures: int) -> None:
+        if int(max_consecutive_failures) < 1:
+            raise ValueError('max_consecutive_failures must be >= 1, got '
+                             f'{max_consecutive_failures}')
+        self.max_consecutive_failures = int(max_consecutive_failures)
+        self.failed = 0
+        self.failure_kinds: Counter = Counter()
+        self.failed_files: Counter = Counter()
+        self._consecutive: List[VideoDecodeError] = []
+
+    def _record_failure(self, err: VideoDecodeError) -> None:
+        """Counts, logs, and stops after too many failures in a row."""
+        self.failed += 1
+        self.failure_kinds[err.kind] += 1
+        self.failed_files[err.filename] += 1
+        self._consecutive.append(err)
+        print_log(
+            f'Skipping unreadable video {err.filename} ({err.kind}: '
+            f'{err.reason}); {self.failed} skipped so far in this process, '
+            f'{len(self._consecutive)} in a row.',
+            logger='current',
+            level=logging.WARNING)
+        if len(self._consecutive) >= self.max_consecutive_failures:
+            errors, self._consecutive = self._consecutive, []
+            listing = '\n'.join(f'  {e.filename} ({e.kind}: {e.reason})'
+                                for e in errors)
+            ann = getattr(self, 'ann_file', '?')
+            raise TooManyBadVideosError(
+                f'{len(errors)} consecutive samples of {ann} could not be '
+                f'decoded (max_consecutive_failures='
+                f'{self.max_consecutive_failures}); check the data root and '
+                f'the list file (tools/data/check_videos.py writes a clean '
+                f'list). Failed files:\n{listing}',
+                failed_files=[e.filename for e in errors])
+
+    def __getitem__(self, idx: int) -> dict:
+        """Processes sample ``idx``, replacing unreadable videos.
+
+        Args:
+            idx (int): Sample index.
+
+        Returns:
+            dict: The pipeline output.
+        """
+        if not self._fully_initialized:
+            print_log(
+                'Please call `full_init()` method manually to accelerate '
+                'the speed.',
+                logger='current',
+                level=logging.WARNING)
+            self.full_init()
+        if self.test_mode:
+            data = self.prepare_data(idx)
+            if data is None:
+                raise RuntimeError(f'the test pipeline returned None for '
+                                   f'sample {idx}')
+            return data
+        refetch = 0
+        while True:
+            try:
+                data = self.prepare_data(idx)
+            except VideoDecodeError as err:
+                self._record_failure(err)
+                idx = self._rand_another()
+                continue
+            self._consecutive = []
+            if data is not None:
+                return data
+            # A transform chose to drop the sample (mmengine convention).
+            refetch += 1
+            if refetch > self.max_refetch:
+                raise RuntimeError(
+                    f'the pipeline returned None {refetch} times in a row; '
+                    f'the last index was {idx}')
+            idx = self._rand_another()

@@ -1,0 +1,391 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Clip-consistent photometric augmentation of each view (spec §5.3).
+
+These transforms work in ``float32`` in ``[0, 1]`` (``uint8`` views are
+converted once by the first of them) and clip to ``[0, 1]`` after every
+operation, like the official SimCLR/CVRL ops. Each view draws its own
+parameters once and applies them to all its frames; statistics such as the
+contrast mean are taken over the whole clip (the official code reshapes the
+clip into one tall ``(T*H, W, C)`` image). Probabilities are given for all
+views at once or per view (view 1 first), which is how the blur and
+solarisation asymmetry between the views is configured.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmaction.registry import TRANSFORMS
+from .view_utils import ProbType, check_probs, float_views, probs_for_views
+
+#: Luma weights of ``tf.image.rgb_to_grayscale``.
+GRAY_WEIGHTS = np.array([0.2989, 0.5870, 0.1140], dtype=np.float32)
+
+
+def _tall(clip: np.ndarray) -> np.ndarray:
+    """``(T, H, W, 3)`` -> ``(T*H, W, 3)`` view of a contiguous clip."""
+    return clip.reshape(-1, clip.shape[-2], clip.shape[-1])
+
+
+def cv2_into(func, dst: np.ndarray, *args, **kwargs) -> None:
+    """Calls an OpenCV function writing into ``dst`` (copies if it won't).
+
+    OpenCV silently allocates a new output when ``dst`` does not fit; the
+    result is then copied so that ``dst`` always holds it.
+    """
+    out = func(*args, dst=dst, **kwargs)
+    if out is not dst and not np.shares_memory(out, dst):
+        dst[...] = out.reshape(dst.shape)
+
+
+def adjust_brightness(clip: np.ndarray, factor: float) -> None:
+    """``x * factor``, in place (SimCLR v2 brightness)."""
+    clip *= np.float32(factor)
+
+
+def adjust_contrast(clip: np.ndarray, factor: float) -> None:
+    """``(x - mean) * factor + mean`` with the per-channel clip mean."""
+    mean = np.asarray(cv2.mean(_tall(clip))[:clip.shape[-1]], np.float32)
+    clip *= np.float32(factor)
+    clip += mean * np.float32(1.0 - factor)
+
+
+def adjust_saturation(clip: np.ndarray, factor: float) -> None:
+    """HSV saturation times ``factor`` (clipped to [0, 1]), in place."""
+    tall = _tall(clip)
+    hsv = cv2.cvtColor(tall, cv2.COLOR_RGB2HSV)
+    sat = hsv[..., 1]
+    sat *= np.float32(factor)
+    np.clip(sat, 0.0, 1.0, out=sat)
+    cv2_into(cv2.cvtColor, tall, hsv, cv2.COLOR_HSV2RGB)
+
+
+def adjust_hue(clip: np.ndarray, delta: float) -> None:
+    """Rotates the HSV hue by ``delta`` turns (``[-0.5, 0.5]``), in place."""
+    tall = _tall(clip)
+    hsv = cv2.cvtColor(tall, cv2.COLOR_RGB2HSV)
+    hue = hsv[..., 0]  # degrees in [0, 360)
+    # A non-negative shift: OpenCV's HSV->RGB wraps hues >= 360 itself.
+    hue += np.float32((delta % 1.0) * 360.0)
+    cv2_into(cv2.cvtColor, tall, hsv, cv2.COLOR_HSV2RGB)
+
+
+_JITTER_OPS = dict(
+    brightness=adjust_brightness,
+    contrast=adjust_contrast,
+    saturation=adjust_saturation,
+    hue=adjust_hue)
+
+
+@TRANSFORMS.register_module()
+class MultiViewColorJitter(BaseTransform):
+    """SimCLR colour jitter with clip-level parameters and statistics.
+
+    With probability ``prob`` (per view), brightness (multiplicative),
+    contrast, saturation and hue are changed in a random order, each
+    followed by a clip to ``[0, 1]``. The ranges scale with ``strength``:
+    brightness, contrast and saturation factors are uniform in
+    ``[max(0, 1 - s*b), 1 + s*b]``, the hue shift in ``[-s*h, s*h]`` turns.
+
+    Required Keys:
+
+        - imgs: ``(V, T, H, W, 3)``, ``uint8`` or ``float32`` in [0, 1]
+
+    Modified Keys:
+
+        - imgs: ``float32`` in [0, 1]
+
+    Added Keys:
+
+        - color_jitter: list of ``V`` dicts (the applied order and factors)
+          or ``None`` for views left unchanged
+
+    Args:
+        prob (float | Sequence[float]): Probability to jitter a view.
+            Defaults to 0.8.
+        strength (float): SimCLR colour strength. Defaults to 1.0.
+        brightness (float): Brightness range at strength 1. Defaults to 0.8.
+        contrast (float): Contrast range at strength 1. Defaults to 0.8.
+        saturation (float): Saturation range at strength 1. Defaults to 0.8.
+        hue (float): Hue range (turns) at strength 1. Defaults to 0.2.
+        random_order (bool): Shuffle the four operations per view.
+            Defaults to True.
+    """
+
+    def __init__(self,
+                 prob: ProbType = 0.8,
+                 strength: float = 1.0,
+                 brightness: float = 0.8,
+                 contrast: float = 0.8,
+                 saturation: float = 0.8,
+                 hue: float = 0.2,
+                 random_order: bool = True) -> None:
+        self.prob = check_probs(prob, 'MultiViewColorJitter.prob')
+        if strength < 0:
+            raise ValueError(f'strength must be >= 0, got {strength}')
+        self.strength = float(strength)
+        self.ranges = dict(
+            brightness=float(brightness) * self.strength,
+            contrast=float(contrast) * self.strength,
+            saturation=float(saturation) * self.strength,
+            hue=float(hue) * self.strength)
+        for name, value in self.ranges.items():
+            if value < 0:
+                raise ValueError(f'{name} must be >= 0, got {value}')
+        if self.ranges['hue'] > 0.5:
+            raise ValueError('hue * strength must be <= 0.5 turns, got '
+                             f'{self.ranges["hue"]}')
+        self.random_order = random_order
+
+    def _draw(self) -> Dict:
+        """Draws the order and factors of one view."""
+        names = list(_JITTER_OPS)
+        if self.random_order:
+            names = [names[i] for i in np.random.permutation(len(names))]
+        params = dict(order=names)
+        for name in names:
+            r = self.ranges[name]
+            if name == 'hue':
+                params[name] = float(np.random.uniform(-r, r))
+            else:
+                params[name] = float(np.random.uniform(max(0.0, 1 - r), 1 + r))
+        return params
+
+    def transform(self, results: Dict) -> Dict:
+        """Jitters the views.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        imgs = float_views(results, self.__class__.__name__)
+        num_views = imgs.shape[0]
+        probs = probs_for_views(self.prob, num_views,
+                                'MultiViewColorJitter.prob')
+        applied: List[Optional[Dict]] = []
+        for v in range(num_views):
+            if np.random.rand() >= probs[v]:
+                applied.append(None)
+                continue
+            params = self._draw()
+            clip = imgs[v]
+            for name in params['order']:
+                if self.ranges[name] == 0:
+                    continue
+                _JITTER_OPS[name](clip, params[name])
+                np.clip(clip, 0.0, 1.0, out=clip)
+            applied.append(params)
+        results['color_jitter'] = applied
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'strength={self.strength}, random_order={self.random_order})')
+
+
+@TRANSFORMS.register_module()
+class MultiViewGrayscale(BaseTransform):
+    """Converts whole views to grayscale (3 equal channels).
+
+    Required Keys:
+
+        - imgs: ``(V, T, H, W, 3)``
+
+    Modified Keys:
+
+        - imgs: ``float32`` in [0, 1]
+
+    Added Keys:
+
+        - grayscale: ``bool`` ``(V,)``
+
+    Args:
+        prob (float | Sequence[float]): Probability per view. Defaults to
+            0.2.
+    """
+
+    def __init__(self, prob: ProbType = 0.2) -> None:
+        self.prob = check_probs(prob, 'MultiViewGrayscale.prob')
+
+    def transform(self, results: Dict) -> Dict:
+        """Converts the chosen views.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        imgs = float_views(results, self.__class__.__name__)
+        num_views = imgs.shape[0]
+        probs = probs_for_views(self.prob, num_views,
+                                'MultiViewGrayscale.prob')
+        chosen = np.array([np.random.rand() < p for p in probs], dtype=bool)
+        for v in np.flatnonzero(chosen):
+            gray = imgs[v] @ GRAY_WEIGHTS  # (T, H, W)
+            imgs[v] = gray[..., None]
+        results['grayscale'] = chosen
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(prob={self.prob})'
+
+
+def gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
+    """Normalised 1-D Gaussian of odd length ``kernel_size``."""
+    radius = kernel_size // 2
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-x**2 / (2.0 * float(sigma)**2))
+    return (kernel / kernel.sum()).astype(np.float32)
+
+
+@TRANSFORMS.register_module()
+class MultiViewGaussianBlur(BaseTransform):
+    """Separable Gaussian blur with one sigma per view, zero ('SAME') padding.
+
+    The defaults reproduce the official asymmetry: view 1 is always blurred,
+    view 2 with probability 0.1.
+
+    Required Keys:
+
+        - imgs: ``(V, T, H, W, C)``
+
+    Modified Keys:
+
+        - imgs: ``float32`` in [0, 1]
+
+    Added Keys:
+
+        - blur_sigma: ``float32`` ``(V,)``, 0 for views left sharp
+
+    Args:
+        prob (float | Sequence[float]): Probability per view. Defaults to
+            ``(1.0, 0.1)``.
+        kernel_size (int, optional): Odd kernel length. ``None`` derives it
+            from the frame height as the official code,
+            ``2 * (H // 10 // 2) + 1`` (23 at 224). Defaults to 23.
+        sigma_range (tuple[float]): Uniform range of sigma (pixels).
+            Defaults to ``(0.1, 2.0)``.
+    """
+
+    def __init__(self,
+                 prob: ProbType = (1.0, 0.1),
+                 kernel_size: Optional[int] = 23,
+                 sigma_range: Sequence[float] = (0.1, 2.0)) -> None:
+        self.prob = check_probs(prob, 'MultiViewGaussianBlur.prob')
+        if kernel_size is not None and (kernel_size < 1
+                                        or kernel_size % 2 == 0):
+            raise ValueError(
+                f'kernel_size must be a positive odd int, got {kernel_size}')
+        if not 0 < sigma_range[0] <= sigma_range[1]:
+            raise ValueError(
+                f'sigma_range must satisfy 0 < lo <= hi, got {sigma_range}')
+        self.kernel_size = kernel_size
+        self.sigma_range = tuple(float(s) for s in sigma_range)
+
+    def transform(self, results: Dict) -> Dict:
+        """Blurs the chosen views.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        imgs = float_views(results, self.__class__.__name__)
+        num_views, clip_len, height = imgs.shape[:3]
+        probs = probs_for_views(self.prob, num_views,
+                                'MultiViewGaussianBlur.prob')
+        size = self.kernel_size
+        if size is None:
+            size = 2 * (height // 10 // 2) + 1
+        sigmas = np.zeros(num_views, dtype=np.float32)
+        for v in range(num_views):
+            if np.random.rand() >= probs[v]:
+                continue
+            sigma = np.random.uniform(*self.sigma_range)
+            sigmas[v] = sigma
+            kernel = gaussian_kernel1d(size, sigma)
+            for t in range(clip_len):
+                cv2_into(
+                    cv2.sepFilter2D,
+                    imgs[v, t],
+                    imgs[v, t],
+                    -1,
+                    kernel,
+                    kernel,
+                    borderType=cv2.BORDER_CONSTANT)
+        results['blur_sigma'] = sigmas
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'kernel_size={self.kernel_size}, '
+                f'sigma_range={self.sigma_range})')
+
+
+@TRANSFORMS.register_module()
+class MultiViewSolarize(BaseTransform):
+    """Solarisation ``x -> x if x < threshold else 1 - x`` of whole views.
+
+    The defaults reproduce the official setting: view 2 only, p = 0.2.
+
+    Required Keys:
+
+        - imgs: ``(V, T, H, W, C)``
+
+    Modified Keys:
+
+        - imgs: ``float32`` in [0, 1]
+
+    Added Keys:
+
+        - solarized: ``bool`` ``(V,)``
+
+    Args:
+        prob (float | Sequence[float]): Probability per view. Defaults to
+            ``(0.0, 0.2)``.
+        threshold (float): Values at or above it are inverted. Defaults to
+            0.5.
+    """
+
+    def __init__(self,
+                 prob: ProbType = (0.0, 0.2),
+                 threshold: float = 0.5) -> None:
+        self.prob = check_probs(prob, 'MultiViewSolarize.prob')
+        self.threshold = float(threshold)
+
+    def transform(self, results: Dict) -> Dict:
+        """Solarises the chosen views.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        imgs = float_views(results, self.__class__.__name__)
+        num_views = imgs.shape[0]
+        probs = probs_for_views(self.prob, num_views,
+                                'MultiViewSolarize.prob')
+        chosen = np.array([np.random.rand() < p for p in probs], dtype=bool)
+        for v in np.flatnonzero(chosen):
+            clip = imgs[v]
+            mask = clip >= np.float32(self.threshold)
+            np.subtract(np.float32(1.0), clip, out=clip, where=mask)
+        results['solarized'] = chosen
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(prob={self.prob}, '
+                f'threshold={self.threshold})')
+
+
+__all__ = [
+    'MultiViewColorJitter', 'MultiViewGrayscale', 'MultiViewGaussianBlur',
+    'MultiViewSolarize', 'adjust_brightness', 'adjust_contrast',
+    'adjust_saturation', 'adjust_hue', 'gaussian_kernel1d', 'GRAY_WEIGHTS'
+]
