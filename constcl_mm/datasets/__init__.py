@@ -19,3 +19,5 @@ __all__ += [
 ]
 from .ava_kinetics_dataset import (MixedAVAKineticsDataset,  # noqa: F401
                                    SampleAVAKineticsFrames)
+from .ava_kinetics_dataset import (MixedAVAKineticsDataset,  # noqa: F401
+                                   SampleAVAKineticsFrames)
