@@ -19,5 +19,3 @@ __all__ += [
 ]
 from .ava_kinetics_dataset import (MixedAVAKineticsDataset,  # noqa: F401
                                    SampleAVAKineticsFrames)
-from .ava_kinetics_dataset import (MixedAVAKineticsDataset,  # noqa: F401
-                                   SampleAVAKineticsFrames)
