@@ -14,8 +14,16 @@ _base_ = [
 model = dict(cls_head=dict(num_classes=400))
 train_dataloader = dict(batch_size=32)
 
+# The runtime's hooks without SyncBuffersHook: the frozen BN statistics need
+# no synchronisation across GPUs, and its sum-then-divide averaging of
+# identical buffers could still change their last bit.
 default_hooks = dict(
-    checkpoint=dict(interval=5, max_keep_ckpts=3),
-    # The frozen BN statistics need no synchronisation across GPUs (averaging
-    # identical buffers could still change their last bit).
-    sync_buffers=None)
+    _delete_=True,
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=5, max_keep_ckpts=3,
+        save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
