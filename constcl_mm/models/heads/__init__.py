@@ -5,3 +5,7 @@ from .region_contrastive_head import RegionContrastiveHead
 
 __all__ = ['GlobalContrastiveHead', 'RegionContrastiveHead']
 __all__ += ['LinearProbeHead']
+from .siamfc_head import (SiamFCHead, cross_correlation,  # noqa: E402
+                          siamfc_labels)
+
+__all__ += ['SiamFCHead', 'cross_correlation', 'siamfc_labels']

@@ -1,0 +1,65 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from mmaction.registry import MODELS
+from mmengine.model import BaseDataPreprocessor
+
+Frames = Union[torch.Tensor, List[torch.Tensor]]
+
+
+@MODELS.register_module()
+class SOTDataPreprocessor(BaseDataPreprocessor):
+    """Stacks and normalises tracking frames like pretraining.
+
+    Inputs are ``uint8`` RGB frame stacks ``(T, 3, H, W)`` (a frame and its
+    neighbours), either a list (one per sample) or a dict of such lists
+    (training pairs: ``exemplar`` and ``search``). Each becomes a float
+    batch ``(N, T, 3, H, W)`` normalised as ``(x - mean) / std``; with the
+    pretraining values mean = std = 127.5 the range is [-1, 1].
+
+    Args:
+        mean (Sequence[float]): Per-channel mean. Defaults to 127.5 x 3.
+        std (Sequence[float]): Per-channel std. Defaults to 127.5 x 3.
+    """
+
+    def __init__(self,
+                 mean: Sequence[float] = (127.5, 127.5, 127.5),
+                 std: Sequence[float] = (127.5, 127.5, 127.5)) -> None:
+        super().__init__()
+        if len(mean) != len(std):
+            raise ValueError(f'mean {mean} and std {std} differ in length')
+        if any(s <= 0 for s in std):
+            raise ValueError(f'std must be > 0, got {std}')
+        self.register_buffer('mean',
+                             torch.tensor(mean, dtype=torch.float32).view(
+                                 1, 1, -1, 1, 1), False)
+        self.register_buffer('std',
+                             torch.tensor(std, dtype=torch.float32).view(
+                                 1, 1, -1, 1, 1), False)
+
+    def _batch(self, frames: Frames) -> torch.Tensor:
+        if isinstance(frames, torch.Tensor):
+            batch = frames if frames.dim() == 5 else frames[None]
+        else:
+            shapes = {tuple(f.shape) for f in frames}
+            if len(shapes) != 1:
+                raise ValueError(
+                    f'frames of different sizes {sorted(shapes)} in one '
+                    'batch: one-pass evaluation runs with batch_size=1')
+            batch = torch.stack(list(frames))
+        if batch.dim() != 5 or batch.shape[2] != self.mean.shape[2]:
+            raise ValueError(
+                f'expected frames (N, T, {self.mean.shape[2]}, H, W), got '
+                f'{tuple(batch.shape)}')
+        return (batch.float() - self.mean) / self.std
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        """Returns ``dict(inputs, data_samples)`` on the model's device."""
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        if isinstance(inputs, dict):
+            inputs = {k: self._batch(v) for k, v in inputs.items()}
+        else:
+            inputs = self._batch(inputs)
+        return dict(inputs=inputs, data_samples=data.get('data_samples'))
