@@ -264,7 +264,7 @@ class MixedAVAKineticsDataset(AVADataset):
                         raise AnnotationError(
                             f'{where}: action id {label} is outside 0..'
                             f'{self.num_classes - 1} (num_classes)')
-                    box = np.array([x1, y1, x2, y2], dtype=np.float32)
+                    box = np.array([x1, y1, x2, y2], dtype=np.float64)
                 entity_id = int(fields[7]) if len(fields) == 8 and \
                     fields[7].strip().lstrip('-').isdigit() else -1
                 row_source = source or infer_source(video_id, timestamp,
@@ -289,7 +289,7 @@ class MixedAVAKineticsDataset(AVADataset):
                 entity_ids.append(entity_id)
             labels[index[key]][label] = 1.
         if not boxes:
-            return (np.zeros((0, 4), np.float32),
+            return (np.zeros((0, 4), np.float64),
                     np.zeros((0, self.num_classes), np.float32),
                     np.zeros(0, np.int64))
         return np.stack(boxes), np.stack(labels), np.array(entity_ids)
@@ -439,14 +439,14 @@ class MixedAVAKineticsDataset(AVADataset):
     def _set_proposals(self, info: dict) -> None:
         if self.proposals is None:
             info['proposals'] = info['gt_bboxes'].copy()
-            info['scores'] = np.ones(len(info['gt_bboxes']), np.float32)
+            info['scores'] = np.ones(len(info['gt_bboxes']))
             return
         key = self._proposal_key(info, self.proposals)
         if key is None:
-            info['proposals'] = np.array([[0, 0, 1, 1]], dtype=np.float32)
-            info['scores'] = np.array([1], dtype=np.float32)
+            info['proposals'] = np.array([[0., 0., 1., 1.]])
+            info['scores'] = np.array([1.])
             return
-        proposals = np.asarray(self.proposals[key], dtype=np.float32)
+        proposals = np.asarray(self.proposals[key], dtype=np.float64)
         if proposals.ndim != 2 or proposals.shape[1] not in (4, 5):
             raise AnnotationError(
                 f'proposals of {key} in {self.proposal_files} must be '
@@ -461,7 +461,7 @@ class MixedAVAKineticsDataset(AVADataset):
                 'normalised to [0, 1]')
         info['proposals'] = proposals[:, :4]
         info['scores'] = proposals[:, 4] if proposals.shape[1] == 5 else \
-            np.ones(len(proposals), np.float32)
+            np.ones(len(proposals))
 
     def _count_frames(self, frame_dir: str) -> int:
         if frame_dir not in self._frame_counts:
