@@ -1,12 +1,13 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .transforms import *  # noqa: F401,F403
 from .skip_bad_videos import SkipBadVideosMixin, TooManyBadVideosError
-from .two_view_rawframe_dataset import TwoViewRawframeDataset
+from .two_view_rawframe_dataset import (TwoViewRawframeDataset,
+                                        parse_rawframe_list)
 from .two_view_video_dataset import TwoViewVideoDataset, parse_video_list
 
 __all__ = [
     'SkipBadVideosMixin', 'TooManyBadVideosError', 'TwoViewVideoDataset',
-    'TwoViewRawframeDataset', 'parse_video_list'
+    'TwoViewRawframeDataset', 'parse_video_list', 'parse_rawframe_list'
 ]
 from .got10k_pair_dataset import GOT10kPairDataset  # noqa: E402
 from .otb_dataset import (OTB100_TARGETS, OTB100Dataset,  # noqa: E402

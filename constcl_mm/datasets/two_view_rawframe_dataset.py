@@ -11,6 +11,42 @@ from mmaction.utils import ConfigType
 from .skip_bad_videos import SkipBadVideosMixin
 
 
+def parse_rawframe_list(ann_file: str) -> List[tuple]:
+    """Reads a ``frame_dir [total_frames [label]]`` list.
+
+    Blank lines and lines starting with ``#`` are ignored.
+
+    Args:
+        ann_file (str): The list file.
+
+    Returns:
+        list[tuple]: ``(frame_dir, total_frames or None, label or -1)``.
+    """
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(f'rawframe list {ann_file} does not exist')
+    entries = []
+    for lineno, line in enumerate(list_from_file(ann_file), 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        parts = line.split()
+        if len(parts) > 3:
+            raise ValueError(f'{ann_file}:{lineno}: {line!r}: expected '
+                             '`frame_dir [total_frames [label]]`')
+        try:
+            numbers = [int(p) for p in parts[1:]]
+        except ValueError:
+            raise ValueError(
+                f'{ann_file}:{lineno}: {line!r}: total_frames and label '
+                'must be integers') from None
+        total = numbers[0] if numbers else None
+        label = numbers[1] if len(numbers) > 1 else -1
+        entries.append((parts[0], total, label))
+    if not entries:
+        raise ValueError(f'rawframe list {ann_file} lists no folder')
+    return entries
+
+
 @DATASETS.register_module()
 class TwoViewRawframeDataset(SkipBadVideosMixin, BaseActionDataset):
     """Rawframe folders for two-view (ConST-CL / CVRL) pretraining.
@@ -73,37 +109,16 @@ class TwoViewRawframeDataset(SkipBadVideosMixin, BaseActionDataset):
 
     def load_data_list(self) -> List[dict]:
         """Loads the rawframe list."""
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'rawframe list {self.ann_file} does not exist')
         prefix: Optional[str] = self.data_prefix.get('img')
         data_list = []
-        for lineno, line in enumerate(list_from_file(self.ann_file), 1):
-            line = line.strip()
-            if not line or line.startswith('#'):
-                continue
-            parts = line.split()
-            if len(parts) > 3:
-                raise ValueError(
-                    f'{self.ann_file}:{lineno}: {line!r}: expected '
-                    '`frame_dir [total_frames [label]]`')
-            try:
-                numbers = [int(p) for p in parts[1:]]
-            except ValueError:
-                raise ValueError(
-                    f'{self.ann_file}:{lineno}: {line!r}: total_frames and '
-                    'label must be integers') from None
-            total = numbers[0] if numbers else None
-            label = numbers[1] if len(numbers) > 1 else -1
-            frame_dir = osp.join(prefix, parts[0]) if prefix else parts[0]
+        for frame_dir, total, label in parse_rawframe_list(self.ann_file):
+            path = osp.join(prefix, frame_dir) if prefix else frame_dir
             data_list.append(
                 dict(
-                    frame_dir=frame_dir,
+                    frame_dir=path,
                     total_frames=total,
                     label=label,
-                    video_key=parts[0]))
-        if not data_list:
-            raise ValueError(f'rawframe list {self.ann_file} lists no folder')
+                    video_key=frame_dir))
         return data_list
 
     def get_data_info(self, idx: int) -> dict:
