@@ -55,7 +55,8 @@ class ProposalRegionBoxes(BaseRegionBoxes):
         num_boxes (int): Boxes per view. Defaults to 8.
         normalized (bool): Coordinates are normalised (True) or pixels.
             Defaults to True.
-        min_score (float): Minimum detector score. Defaults to 0.
+        min_score (float): Minimum detector score (5-column boxes only).
+            Defaults to 0.
         min_size (float): Minimum width and height after cropping, as a
             fraction of the crop. Defaults to 0.02.
         max_frame_distance (int, optional): How far (in frames) the nearest
