@@ -33,7 +33,7 @@ def batch(step: int) -> dict:
     return dict(inputs=inputs, data_samples=samples)
 
 
-def train_a_few_steps(config: str, ckpt: str, steps: int = 3):
+def train_a_few_steps(config: str, ckpt: str, steps: int = 2):
     cfg = Config.fromfile(config)
     cfg.model.backbone.pretrained = ckpt
     cfg.model.cls_head.num_classes = 2

@@ -79,8 +79,8 @@ def exported(pretrain_ckpt, tmp_path_factory):
                 tool=(str(out / 'tool.pth'), tool))
 
 
-@pytest.mark.parametrize('kind', ['bare', 'tool'])
-@pytest.mark.parametrize('config', [LINEAR_UCF101, FINETUNE_HMDB51])
+@pytest.mark.parametrize('kind, config', [('bare', LINEAR_UCF101),
+                                          ('tool', FINETUNE_HMDB51)])
 def test_from_exported_backbone(kind, config, exported):
     path, state = exported[kind]
     model = build_recognizer(config, path)
@@ -150,11 +150,10 @@ def test_missing_key_named(exported, tmp_path):
 
 def test_unset_checkpoint_explains_itself():
     """The configs refuse to start from random weights by accident."""
-    model = build_recognizer(LINEAR_UCF101,
-                             Config.fromfile(LINEAR_UCF101).model.backbone
-                             .pretrained)
-    with pytest.raises(FileNotFoundError,
-                       match=r'--cfg-options model\.backbone\.pretrained=PATH'):
+    unset = Config.fromfile(LINEAR_UCF101).model.backbone.pretrained
+    model = build_recognizer(LINEAR_UCF101, unset)
+    hint = r'--cfg-options model\.backbone\.pretrained=PATH'
+    with pytest.raises(FileNotFoundError, match=hint):
         model.init_weights()
 
 

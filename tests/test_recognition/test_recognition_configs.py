@@ -44,7 +44,8 @@ def test_common_settings(path):
     assert model.type == 'Recognizer3D'
     bb = model.backbone
     assert bb.type == 'ResNet3dY' and bb.depth == 50
-    assert tuple(bb.branches) == ('global', ) and tuple(bb.out_indices) == (3, )
+    assert tuple(bb.branches) == ('global', )
+    assert tuple(bb.out_indices) == (3, )
     assert bb.pretrained_branch == 'global'
     assert 'model.backbone.pretrained=PATH' in bb.pretrained  # must be set
     pre = model.data_preprocessor
