@@ -8,4 +8,7 @@ _base_ = [
     '../_base_/pretrain_runtime.py',
 ]
 
-train_dataloader = dict(batch_size=8)
+# an endless sampler for the iteration-based loop (resume skips exactly the
+# batches already trained)
+train_dataloader = dict(
+    batch_size=8, sampler=dict(type='InfiniteSampler', shuffle=True))

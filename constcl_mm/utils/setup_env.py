@@ -16,6 +16,8 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
 
     * ``nccl`` needs CUDA: without a GPU the process group uses ``gloo``, so
       ``tools/dist_train.sh CONFIG N`` runs N CPU processes.
+    * torch's SyncBatchNorm needs CUDA: without a GPU ``sync_bn`` is dropped
+      and each process keeps its own BN statistics (logged).
     * ``persistent_workers`` needs ``num_workers > 0`` (mmengine 0.10.7 raises
       otherwise), so it is switched off for in-process loading.
 
@@ -32,6 +34,10 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
         dist_cfg['backend'] = 'gloo'
         print_log('No CUDA device: using the gloo process-group backend.',
                   logger='current')
+    if cfg.get('sync_bn', None) and not torch.cuda.is_available():
+        print_log(f'sync_bn={cfg.sync_bn!r} needs CUDA: CPU processes keep '
+                  'per-process BN statistics.', logger='current')
+        cfg.sync_bn = None
     for key, loader in _loaders(cfg):
         if loader.get('num_workers', 0) == 0 and \
                 loader.get('persistent_workers', False):
