@@ -39,9 +39,9 @@ def otb_root(tmp_path_factory):
     write_gt(osp.join(root, 'David', 'groundtruth_rect.txt'), 471)
     write_frames(osp.join(root, 'David', 'img'), [300, 301, 302, 770])
     write_gt(osp.join(root, 'Tiger1', 'groundtruth_rect.txt'), 354, '\t')
-    write_frames(osp.join(root, 'Tiger1', 'img'), [6, 7, 8])
+    write_frames(osp.join(root, 'Tiger1', 'img'), [6, 7, 8, 354])
     write_gt(osp.join(root, 'Board', 'groundtruth_rect.txt'), 698, ' ')
-    write_frames(osp.join(root, 'Board', 'img'), [1, 2, 3], digits=5)
+    write_frames(osp.join(root, 'Board', 'img'), [1, 2, 3, 698], digits=5)
     write_gt(osp.join(root, 'BlurCar1', 'groundtruth_rect.txt'), 742)
     for folder, n in (('Jogging', 307), ('Skating2', 473)):
         for k in (1, 2):
@@ -231,3 +231,26 @@ def test_video_sampler_keeps_videos_whole(dataset, monkeypatch):
     assert max(loads) - min(loads) <= 742  # no worse than the longest video
     with pytest.raises(TypeError, match='num_frames_per_video'):
         VideoSampler(list(range(3)))
+
+
+def test_gen_otb100_infos(otb_root, tmp_path, capsys):
+    import importlib.util
+    from conftest import REPO_ROOT
+    spec = importlib.util.spec_from_file_location(
+        'gen_otb100_infos',
+        osp.join(REPO_ROOT, 'tools', 'data', 'otb', 'gen_otb100_infos.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path / 'infos.txt'
+    assert tool.main([otb_root, '--out', str(out)]) == 1  # 96 targets absent
+    assert not out.exists()
+    assert 'Basketball: no image folder' in capsys.readouterr().err
+    assert tool.main([otb_root, '--out', str(out), '--allow-missing']) == 0
+    rows = parse_otb_infos(str(out))
+    assert [r.name for r in rows] == ['Board', 'Crossing', 'David', 'Tiger1']
+    ds = OTB100Dataset(ann_file=str(out), data_root=otb_root)
+    assert ds.num_frames_per_video == [698, 120, 471, 349]
+    # --check-frames looks at every frame: David has only 4 of 471
+    assert tool.main([otb_root, '--out', str(out), '--allow-missing',
+                      '--check-frames']) == 0
+    assert [r.name for r in parse_otb_infos(str(out))] == ['Crossing']
