@@ -69,6 +69,8 @@ def worker(args: argparse.Namespace) -> None:
     from mmengine.config import Config
 
     import constcl_mm  # noqa: F401
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('pretrain_step', log_level='WARNING')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     path, backbone_opts = VARIANTS[args.worker]

@@ -3,6 +3,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint as cp
 from mmaction.models.backbones.resnet3d import ResNet3d
 from mmaction.registry import MODELS
 from mmengine.model.weight_init import constant_init, kaiming_init
@@ -58,8 +59,9 @@ class ResNet3dY(ResNet3d):
         frozen_stages (int): Stages to freeze (-1: none; 4 freezes both
             res5 branches too). Defaults to -1.
         norm_eval (bool): Keep BN in eval mode. Defaults to False.
-        with_cp (bool): Activation checkpointing in every block.
-            Defaults to False.
+        with_cp (bool): Activation checkpointing of the stem and of every
+            residual block (recomputed in the backward pass). Defaults to
+            False.
         **kwargs: Other :class:`ResNet3d` arguments (``norm_cfg``,
             ``spatial_strides``, ``dilations`` ...).
     """
@@ -206,6 +208,10 @@ class ResNet3dY(ResNet3d):
                 if hasattr(m, 'conv3') and hasattr(m.conv3, 'bn'):
                     constant_init(m.conv3.bn, 0)
 
+    def _stem(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)
+        return self.maxpool(x) if self.with_pool1 else x
+
     def forward(self, x: torch.Tensor
                 ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
         """Extracts features.
@@ -217,9 +223,13 @@ class ResNet3dY(ResNet3d):
             Tensor or tuple[Tensor]: The ``out_indices`` features, e.g.
             ``(res5, res5_1)``, each ``(N, 2048, T/2, H/32, W/32)``.
         """
-        x = self.conv1(x)
-        if self.with_pool1:
-            x = self.maxpool(x)
+        if self.with_cp and self.training and torch.is_grad_enabled():
+            # the stem's outputs are the largest activations (112x112 per
+            # frame at 224): recompute them too. Non-reentrant, because the
+            # input clip itself does not require grad.
+            x = cp.checkpoint(self._stem, x, use_reentrant=False)
+        else:
+            x = self._stem(x)
         feats = {}
         last_trunk = min(max(self.out_indices), 2)
         for i in range(last_trunk + 1):
