@@ -8,7 +8,8 @@ from mmengine.logging import MMLogger
 
 from ..functional.ava_kinetics import (KINETICS, SOURCES, AnnotationError,
                                        ava_kinetics_eval, collect_keyframes,
-                                       keyframe_key, read_ava_csv,
+                                       keyframe_key, parse_timestamp,
+                                       read_ava_csv,
                                        read_exclusions, read_label_file,
                                        read_video_list, split_keyframe_key,
                                        write_ava_results)
@@ -147,6 +148,7 @@ class AVAKineticsMetric(BaseMetric):
         def rows():
             for result in results:
                 video_id, timestamp = split_keyframe_key(result['key'])
+                timestamp = parse_timestamp(timestamp, result['key'])
                 for (x1, y1, x2, y2), action_id, score in result['rows']:
                     yield video_id, timestamp, [y1, x1, y2, x2], action_id, \
                         score
