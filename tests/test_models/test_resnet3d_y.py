@@ -89,7 +89,8 @@ def test_activation_checkpointing_gives_same_gradients():
         grads.append([model.layer4_local[0].conv1.conv.weight.grad.clone(),
                       model.conv1.conv.weight.grad.clone()])  # stem too
     for a, b in zip(*grads):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+        # sums of many mixed-sign terms: compare relative to the norm
+        assert ((a - b).norm() / a.norm()).item() < 1e-5
 
 
 def test_variance_scaling_init():
