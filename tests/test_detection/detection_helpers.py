@@ -3,8 +3,12 @@
 (import the fixtures into a test module to use them)."""
 import os
 import os.path as osp
+import pickle
 import shutil
+from pathlib import Path
 from typing import Dict, Sequence
+
+import numpy as np
 
 import pytest
 
@@ -52,3 +56,50 @@ def make_frame_folders(root: str, names: Sequence[str], frames_dir: str,
             shutil.copyfile(
                 osp.join(frames_dir, sources[i % len(sources)]),
                 osp.join(folder, f'img_{i + 1:05d}.jpg'))
+
+
+# A mixed AVA-Kinetics ground truth: AVA rows (whole seconds, person ids),
+# Kinetics rows (YouTube id, fractional time in the YouTube video, no person
+# id; kin_video_02 has no clip on disk, kin_video_03 has no action) and a row
+# in mmaction2's rewritten form (clip name as video id).
+AK_GT = """ava_movie01,0902,0.1,0.1,0.5,0.5,12,0
+ava_movie01,0902,0.1,0.1,0.5,0.5,17,0
+ava_movie01,0902,0.6,0.2,0.9,0.9,79,1
+ava_movie01,0903,0.1,0.1,0.5,0.5,12,0
+kin_video_01,12.5,0.2,0.2,0.6,0.6,12
+kin_video_02,3.25,0.3,0.3,0.7,0.7,17
+kin_video_03,7.75
+kin_video_04_000000_000010,5,0.1,0.1,0.4,0.4,80,-1
+"""
+AK_CLIPS = ['ava_movie01', 'kin_video_01_000010_000020',
+            'kin_video_03_000005_000015', 'kin_video_04_000000_000010']
+AK_PROPOSALS = {
+    'ava_movie01,0902':
+    np.array([[0.1, 0.1, 0.5, 0.5, 0.99], [0.5, 0.5, 0.6, 0.6, 0.2]]),
+    'kin_video_01,12.500000':
+    np.array([[0.2, 0.2, 0.6, 0.7]]),
+    'kin_video_04,0005':  # mmaction2's key of a clip-name row
+    np.array([[0.0, 0.0, 0.5, 0.5, 0.95]]),
+}
+
+
+def build_ava_kinetics_tree(root: Path, frames_dir: str) -> Path:
+    """``root/{ava,kinetics}/<clip>/img_%05d.jpg`` (120 real frames each),
+    ``gt.csv`` (mixed), ``ava.csv`` + ``kinetics.csv`` (split by source),
+    ``proposals.pkl`` (all), ``ava_proposals.pkl`` +
+    ``kinetics_proposals.pkl``."""
+    make_frame_folders(str(root / 'ava'), AK_CLIPS[:1], frames_dir)
+    make_frame_folders(str(root / 'kinetics'), AK_CLIPS[1:], frames_dir)
+    lines = AK_GT.splitlines()
+    (root / 'gt.csv').write_text(AK_GT)
+    (root / 'ava.csv').write_text(
+        '\n'.join(x for x in lines if x.startswith('ava')) + '\n')
+    (root / 'kinetics.csv').write_text(
+        '\n'.join(x for x in lines if x.startswith('kin')) + '\n')
+    for name, keep in (('proposals', lambda k: True),
+                       ('ava_proposals', lambda k: k.startswith('ava')),
+                       ('kinetics_proposals', lambda k: k.startswith('kin'))):
+        with open(root / f'{name}.pkl', 'wb') as f:
+            pickle.dump({k: v for k, v in AK_PROPOSALS.items() if keep(k)},
+                        f)
+    return root

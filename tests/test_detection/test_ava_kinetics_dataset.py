@@ -1,29 +1,15 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """MixedAVAKineticsDataset + SampleAVAKineticsFrames on real frames."""
 import os.path as osp
-import pickle
 
 import numpy as np
 import pytest
-from detection_helpers import (ava_fixture, make_frame_folders,  # noqa: F401
-                               real_frames_dir)
+from detection_helpers import (AK_GT, ava_fixture,  # noqa: F401
+                               build_ava_kinetics_tree, real_frames_dir)
 from mmaction.registry import DATASETS
 
 from constcl_mm.evaluation.functional.ava_kinetics import (AVA, KINETICS,
                                                            AnnotationError)
-
-GT = """ava_movie01,0902,0.1,0.1,0.5,0.5,12,0
-ava_movie01,0902,0.1,0.1,0.5,0.5,17,0
-ava_movie01,0902,0.6,0.2,0.9,0.9,79,1
-ava_movie01,0903,0.1,0.1,0.5,0.5,12,0
-kin_video_01,12.5,0.2,0.2,0.6,0.6,12
-kin_video_02,3.25,0.3,0.3,0.7,0.7,17
-kin_video_03,7.75
-kin_video_04_000000_000010,5,0.1,0.1,0.4,0.4,80,-1
-"""
-CLIPS = ['ava_movie01', 'kin_video_01_000010_000020',
-         'kin_video_03_000005_000015', 'kin_video_04_000000_000010']
-
 
 def sampling_pipeline(sampler='SampleAVAKineticsFrames'):
     return [
@@ -37,21 +23,8 @@ def sampling_pipeline(sampler='SampleAVAKineticsFrames'):
 
 @pytest.fixture(scope='module')
 def ak_tree(tmp_path_factory, real_frames_dir):  # noqa: F811
-    root = tmp_path_factory.mktemp('ava_kinetics')
-    make_frame_folders(str(root / 'ava'), CLIPS[:1], real_frames_dir)
-    make_frame_folders(str(root / 'kinetics'), CLIPS[1:], real_frames_dir)
-    (root / 'gt.csv').write_text(GT)
-    proposals = {
-        'ava_movie01,0902':
-        np.array([[0.1, 0.1, 0.5, 0.5, 0.99], [0.5, 0.5, 0.6, 0.6, 0.2]]),
-        'kin_video_01,12.500000':
-        np.array([[0.2, 0.2, 0.6, 0.7]]),
-        'kin_video_04,0005':  # mmaction2's key of a clip-name row
-        np.array([[0.0, 0.0, 0.5, 0.5, 0.95]]),
-    }
-    with open(root / 'proposals.pkl', 'wb') as f:
-        pickle.dump(proposals, f)
-    return root
+    return build_ava_kinetics_tree(
+        tmp_path_factory.mktemp('ava_kinetics'), real_frames_dir)
 
 
 def build(root, **kwargs):
@@ -170,7 +143,7 @@ def test_clip_list_instead_of_listing_the_root(ak_tree, tmp_path):
 
 
 def test_kinetics_rows_in_their_own_file(ak_tree, tmp_path):
-    lines = GT.splitlines()
+    lines = AK_GT.splitlines()
     (tmp_path / 'ava.csv').write_text('\n'.join(lines[:4]) + '\n')
     # a whole-second Kinetics keyframe in 900-1800 s would look like AVA in
     # a mixed file; in the Kinetics file it is Kinetics

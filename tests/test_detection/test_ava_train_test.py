@@ -16,7 +16,8 @@ import sys
 
 import numpy as np
 import pytest
-from detection_helpers import (ava_fixture, make_frame_folders,  # noqa: F401
+from detection_helpers import (ava_fixture,  # noqa: F401
+                               build_ava_kinetics_tree, make_frame_folders,
                                real_frames_dir)
 
 from conftest import REPO_ROOT
@@ -52,8 +53,7 @@ val_pipeline = [
     dict(type='FormatShape', input_format='NCTHW', collapse=True),
     dict(type='PackActionInputs')
 ]
-data = dict(ann_file={ann!r}, exclude_file=None, label_file={labels!r},
-            data_prefix=dict(img={frames!r}))
+data = dict(exclude_file=None, label_file={labels!r}, {data})
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=train_pipeline, **data))
@@ -61,8 +61,7 @@ val_dataloader = dict(
     num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=val_pipeline, proposal_file={proposals!r}, **data))
 test_dataloader = val_dataloader
-val_evaluator = dict(ann_file={ann!r}, exclude_file=None,
-                     label_file={labels!r})
+val_evaluator = dict(exclude_file=None, label_file={labels!r}, {evaluator})
 test_evaluator = val_evaluator
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2,
                  val_interval=2)
@@ -115,10 +114,11 @@ def test_train_then_test(head, ava_frames, tmp_path):
     config.write_text(
         TINY.format(
             base=osp.join(CONFIG_DIR, HEADS[head]),
-            ann=ava_fixture('ava_sample.csv'),
             labels=ava_fixture('action_list.txt'),
             proposals=ava_fixture('ava_proposals_sample.pkl'),
-            frames=ava_frames))
+            data=f'ann_file={ava_fixture("ava_sample.csv")!r}, '
+            f'data_prefix=dict(img={ava_frames!r})',
+            evaluator=f'ann_file={ava_fixture("ava_sample.csv")!r}'))
     work_dir = tmp_path / 'work'
     log = run('train.py', config, work_dir=work_dir)
     assert 'loss_action_cls' in log
@@ -169,3 +169,42 @@ def test_train_then_test(head, ava_frames, tmp_path):
     assert scalars, 'no training log written'
     lines = [json.loads(line) for line in open(scalars[0])]
     assert any('mAP/overall' in line for line in lines)
+
+
+def test_ava_kinetics_config_trains_and_reports_both_sources(
+        tmp_path, real_frames_dir):  # noqa: F811
+    """The AVA-Kinetics config (AVA csv + Kinetics csv, AVA + Kinetics
+    proposal pickles, two frame roots) through tools/train.py: validation
+    reports overall, AVA and Kinetics frame-mAP."""
+    root = build_ava_kinetics_tree(tmp_path / 'data', real_frames_dir)
+    config = tmp_path / 'tiny_ava_kinetics.py'
+    kinetics = dict(
+        ann_file=str(root / 'ava.csv'),
+        kinetics_ann_file=str(root / 'kinetics.csv'))
+    config.write_text(
+        TINY.format(
+            base=osp.join(
+                CONFIG_DIR, 'fastrcnn_constcl-r3d50y-local_8xb4-32x2x1-10e_'
+                'ava-kinetics-rgb.py'),
+            labels=ava_fixture('action_list.txt'),
+            proposals=[
+                str(root / 'ava_proposals.pkl'),
+                str(root / 'kinetics_proposals.pkl')
+            ],
+            data=', '.join(f'{k}={v!r}' for k, v in kinetics.items()) +
+            f', data_prefix=dict(img={str(root / "ava")!r}, '
+            f'kinetics={str(root / "kinetics")!r})',
+            evaluator=', '.join(f'{k}={v!r}' for k, v in kinetics.items())))
+    log = run('train.py', config, work_dir=tmp_path / 'work')
+    # 2 AVA and 2 Kinetics training keyframes (kin_video_02's clip is
+    # missing, kin_video_03 has no box)
+    assert '2 ava keyframes' in log and '2 kinetics keyframes' in log
+    # validated on the detections: kin_video_03 (no action) is evaluated too
+    assert 'kinetics: 3 of 4 ground-truth keyframes evaluated' in log
+    values = {
+        name: float(v)
+        for name, v in re.findall(r'mAP/(overall|ava|kinetics): ([0-9.]+)',
+                                  log)
+    }
+    assert set(values) == {'overall', 'ava', 'kinetics'}
+    assert all(0 <= v <= 1 for v in values.values())
