@@ -178,3 +178,30 @@ def test_preprocessor_rejects_mixed_sizes(model_cfg):
     assert float(out[0].min()) == 1 and float(out[1].max()) == -1
     with pytest.raises(ValueError, match='batch_size=1'):
         pre(dict(inputs=[a, torch.zeros(5, 3, 9, 8, dtype=torch.uint8)]))
+
+
+def test_loads_constcl_checkpoint_branch(model_cfg, tmp_path):
+    """A ConST-CL pretraining checkpoint (both res5 branches, keys
+    ``backbone.*``, plus heads) feeds the tracker's single res5 from the
+    chosen branch."""
+    source = MODELS.build(dict(type='ResNet3dY', depth=50))
+    state = {f'backbone.{k}': v for k, v in source.state_dict().items()}
+    state['neck.some.weight'] = torch.zeros(1)
+    ckpt = tmp_path / 'constcl.pth'
+    torch.save(dict(state_dict=state), ckpt)
+    key = '0.conv1.conv.weight'
+    for branch, src, dst in (('local', 'layer4_local', 'layer4_local'),
+                             ('global', 'layer4', 'layer4')):
+        cfg = copy.deepcopy(model_cfg)
+        cfg.backbone.update(
+            pretrained=str(ckpt),
+            pretrained_branch=branch,
+            branches=(branch, ),
+            out_indices=(4 if branch == 'local' else 3, ))
+        model = MODELS.build(cfg)
+        model.init_weights()
+        torch.testing.assert_close(
+            getattr(model.backbone, dst).state_dict()[key],
+            getattr(source, src).state_dict()[key])
+        torch.testing.assert_close(model.backbone.conv1.conv.weight,
+                                   source.conv1.conv.weight)
