@@ -325,11 +325,51 @@ def _average_precision(scores: List[np.ndarray], tpfp: List[np.ndarray],
     return float(metrics.compute_average_precision(precision, recall))
 
 
+Matches = Dict[str, Tuple[Dict[int, np.ndarray], Dict[int, np.ndarray]]]
+PROGRESS_FROM = 5000  # keyframes; smaller evaluations run silently
+
+
+def match_keyframes(groundtruth: KeyframeBoxes,
+                    detections: KeyframeBoxes,
+                    keys: Iterable[str],
+                    iou_thr: float = 0.5) -> Matches:
+    """Per keyframe and class, the detection scores and true-positive flags
+    (official greedy matching in score order, mmaction2's ``tpfp_single``).
+
+    Args:
+        groundtruth (KeyframeBoxes): Ground truth.
+        detections (KeyframeBoxes): Detections (sorted by score per
+            keyframe, as :func:`collect_keyframes` returns them).
+        keys (Iterable[str]): Keyframes to match.
+        iou_thr (float): IoU for a true positive. Defaults to 0.5.
+
+    Returns:
+        dict: ``key -> (scores per class, true-positive flags per class)``
+        for the keyframes with detections.
+    """
+    keys = [k for k in keys if detections.boxes.get(k)]
+    progress = None
+    if len(keys) >= PROGRESS_FROM:
+        from mmengine.utils import ProgressBar
+        progress = ProgressBar(len(keys))
+    matches = {}
+    for key in keys:
+        matches[key] = tpfp_single(
+            (groundtruth.boxes.get(key, []), groundtruth.labels.get(key, []),
+             detections.boxes[key], detections.labels[key],
+             detections.scores[key]), iou_thr)
+        if progress is not None:
+            progress.update()
+    return matches
+
+
 def frame_map(groundtruth: KeyframeBoxes,
               detections: KeyframeBoxes,
               class_ids: Iterable[int],
               keys: Iterable[str],
-              iou_thr: float = 0.5) -> Tuple[float, Dict[int, float]]:
+              iou_thr: float = 0.5,
+              matches: Optional[Matches] = None
+              ) -> Tuple[float, Dict[int, float]]:
     """Frame-mAP over the keyframes ``keys``.
 
     Args:
@@ -339,26 +379,27 @@ def frame_map(groundtruth: KeyframeBoxes,
         class_ids (Iterable[int]): Evaluated classes.
         keys (Iterable[str]): Keyframes to evaluate.
         iou_thr (float): IoU for a true positive. Defaults to 0.5.
+        matches (dict, optional): :func:`match_keyframes` of (a superset
+            of) ``keys``, to share the matching between splits.
 
     Returns:
         tuple[float, dict[int, float]]: mAP (NaN without ground truth) and
         the AP of every class that has ground truth among ``keys``.
     """
+    keys = list(keys)
+    if matches is None:
+        matches = match_keyframes(groundtruth, detections, keys, iou_thr)
     class_ids = sorted(set(class_ids))
     num_gt = dict.fromkeys(class_ids, 0)
     scores = defaultdict(list)
     tpfps = defaultdict(list)
     for key in keys:
-        gt_boxes = groundtruth.boxes.get(key, [])
-        gt_labels = groundtruth.labels.get(key, [])
-        for label in gt_labels:
+        for label in groundtruth.labels.get(key, []):
             if label in num_gt:
                 num_gt[label] += 1
-        if not detections.boxes.get(key):
+        if key not in matches:
             continue
-        key_scores, key_tpfp = tpfp_single(
-            (gt_boxes, gt_labels, detections.boxes[key],
-             detections.labels[key], detections.scores[key]), iou_thr)
+        key_scores, key_tpfp = matches[key]
         for label in key_scores:
             scores[label].append(key_scores[label])
             tpfps[label].append(key_tpfp[label])
@@ -404,12 +445,14 @@ def ava_kinetics_eval(groundtruth: KeyframeBoxes,
                        if groundtruth.sources[k] == source)
         if split:
             splits[source] = split
+    matches = match_keyframes(groundtruth, detections, splits['overall'],
+                              iou_thr)
     results: Dict[str, object] = {}
     per_class = {}
     for name, split_keys in splits.items():
         results[name], per_class[name] = frame_map(groundtruth, detections,
                                                    class_ids, split_keys,
-                                                   iou_thr)
+                                                   iou_thr, matches)
     results['per_class'] = per_class
     results['num_keyframes'] = {k: len(v) for k, v in splits.items()}
     results['num_ignored_detection_keyframes'] = len(
