@@ -406,10 +406,9 @@ class MixedAVAKineticsDataset(AVADataset):
                 raise FileNotFoundError(f'proposal file {path} does not '
                                         'exist')
             proposals.update(load(path))
-        missing = Counter(
-            self.get_data_info_raw(i)['source'] for i in range(len(self))
-            if self._proposal_key(self.get_data_info_raw(i), proposals) is
-            None)
+        infos = (self.get_data_info_raw(i) for i in range(len(self)))
+        missing = Counter(info['source'] for info in infos
+                          if self._proposal_key(info, proposals) is None)
         if missing:
             MMLogger.get_current_instance().warning(
                 'no proposals for ' + ', '.join(
