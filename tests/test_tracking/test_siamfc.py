@@ -205,3 +205,20 @@ def test_loads_constcl_checkpoint_branch(model_cfg, tmp_path):
             getattr(source, src).state_dict()[key])
         torch.testing.assert_close(model.backbone.conv1.conv.weight,
                                    source.conv1.conv.weight)
+
+
+def test_finetune_config_trains_backbone_at_lower_lr():
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(CONFIG.replace('local-frozen', 'local-finetune'))
+    assert cfg.model.backbone.frozen_stages == -1
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = {id(p): n for n, p in model.named_parameters()}
+    lrs = {}
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            lrs[names[id(p)]] = group['lr']
+    assert all(p.requires_grad for p in model.backbone.parameters())
+    assert lrs['backbone.layer4_local.2.conv3.conv.weight'] == \
+        pytest.approx(1e-3)
+    assert lrs['head.adjust.0.weight'] == pytest.approx(1e-2)

@@ -1,7 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """OPE maths and SOTMetric against the golden values of ../shared/data."""
 import json
-import os.path as osp
 
 import numpy as np
 import pytest
@@ -66,6 +65,13 @@ def test_crossing_is_offset_and_centre_convention_free():
     b = eval_sot_ope([xywh_to_xyxy(pred, -1)], [xywh_to_xyxy(gt, -1)])
     for key in ('success', 'precision', 'norm_precision'):
         assert a[key] == pytest.approx(b[key], abs=1e-12)
+    # the OTB toolkit's own centres x + (w - 1) / 2 on the raw x,y,w,h
+    otb_c = [b[:, :2] + (b[:, 2:] - 1) / 2 for b in (gt, pred)]
+    dist = np.linalg.norm(otb_c[0] - otb_c[1], axis=1)
+    assert np.mean(dist <= 20) == a['precision'] == 1.0
+    norm = np.linalg.norm((otb_c[0] - otb_c[1]) / gt[:, 2:], axis=1)
+    assert np.mean(norm <= 0.2) == pytest.approx(a['norm_precision'])
+    assert a['norm_precision'] == pytest.approx(0.983333, abs=5e-7)
     # a tracker off by 20.5 px fails at 20 px, one at 19.5 px passes
     far = xywh_to_xyxy(gt) + np.array([20.5, 0, 20.5, 0])
     near = xywh_to_xyxy(gt) + np.array([19.5, 0, 19.5, 0])
