@@ -182,7 +182,7 @@ def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
                 raise ValueError(f'expected 6 (or mmtracking\'s 4) '
                                  f'comma-separated fields, got {len(fields)}')
         except ValueError as e:
-            if lineno == 1 and not targets:
+            if lineno == 1 and 'format' in line.lower():
                 continue  # mmtracking's first line describes the format
             raise ValueError(f'{ann_file}, line {lineno}: {e}: {line!r}')
         if start < 0 or end < start:

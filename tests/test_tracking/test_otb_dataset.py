@@ -209,6 +209,9 @@ def test_info_files(tmp_path, otb_root):
                    '\nTiger1,Tiger1/img,x,6,three,%04d.jpg\n')
     with pytest.raises(ValueError, match='bad.txt, line 2'):
         parse_otb_infos(str(bad))
+    bad.write_text('Board,Board/img,Board/groundtruth_rect.txt,1,x,%05d.jpg')
+    with pytest.raises(ValueError, match='bad.txt, line 1'):
+        parse_otb_infos(str(bad))
 
 
 def test_video_sampler_keeps_videos_whole(dataset, monkeypatch):

@@ -106,6 +106,8 @@ class SiamFC(BaseModel):
         head (dict): :class:`SiamFCHead` config.
         num_frames (int): Frames per stack (``2n + 1``). Defaults to 5.
         test_cfg (dict, optional): Overrides of :data:`DEFAULT_TEST_CFG`.
+        train_cfg (dict, optional): Kept as ``self.train_cfg``; the loss
+            needs no settings beyond the head's.
         data_preprocessor (dict, optional): Defaults to
             :class:`SOTDataPreprocessor` (mean = std = 127.5).
         init_cfg (dict, optional): Defaults to None.
