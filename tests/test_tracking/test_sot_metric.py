@@ -179,3 +179,19 @@ def test_sot_metric_rejects_incomplete_video():
     metric.process({}, _samples(gt, gt, 0, 'Short')[:2])
     with pytest.raises(ValueError, match=r'Short .*1 of 3 frames missing'):
         metric.evaluate(3)
+
+
+def test_plots_go_through_the_visualizer_without_out_dir(tmp_path):
+    from mmengine.visualization import Visualizer
+    Visualizer.get_instance(
+        'sot_metric_test',
+        vis_backends=[dict(type='LocalVisBackend')],
+        save_dir=str(tmp_path))
+    gt, pred = crossing_boxes()
+    metric = SOTMetric()
+    metric.process({}, _samples(
+        xywh_to_xyxy(pred, -1), xywh_to_xyxy(gt, -1), 0, 'Crossing'))
+    metric.evaluate(120)
+    for name in ('sot_success_plot_0.png', 'sot_precision_plot_0.png'):
+        png = tmp_path / 'vis_data' / 'vis_image' / name
+        assert png.read_bytes()[:4] == b'\x89PNG'
