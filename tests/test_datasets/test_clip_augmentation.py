@@ -204,6 +204,7 @@ def test_tf_crop_sampler_ranges():
 def test_pack_rounds_and_lays_out_views():
     np.random.seed(0)
     imgs = np.random.rand(2, 3, 5, 6, 3).astype(np.float32)
+    imgs[0, 0, 0, 0] = (-0.2, 1.3, 0.5 / 255)  # saturated, and a .5 tie
     results = dict(
         imgs=imgs.copy(),
         boxes=np.tile(np.array([0, 0, 1, 1], np.float32), (2, 4, 1)),
@@ -216,7 +217,8 @@ def test_pack_rounds_and_lays_out_views():
     inputs = out['inputs']
     assert inputs.shape == (2, 3, 3, 5, 6) and inputs.dtype.is_floating_point \
         is False
-    expected = np.rint(imgs * 255).astype(np.uint8).transpose(0, 4, 1, 2, 3)
+    expected = np.clip(np.rint(imgs * 255), 0, 255).astype(
+        np.uint8).transpose(0, 4, 1, 2, 3)
     np.testing.assert_array_equal(inputs.numpy(), expected)
     meta = out['data_samples'].metainfo
     assert meta['keyframe_index'] == 1 and meta['num_boxes'] == 4

@@ -46,9 +46,12 @@ def adjust_brightness(clip: np.ndarray, factor: float) -> None:
 
 def adjust_contrast(clip: np.ndarray, factor: float) -> None:
     """``(x - mean) * factor + mean`` with the per-channel clip mean."""
-    mean = np.asarray(cv2.mean(_tall(clip))[:clip.shape[-1]], np.float32)
+    tall = _tall(clip)
+    channels = clip.shape[-1]
+    mean = cv2.mean(tall)[:channels]
     clip *= np.float32(factor)
-    clip += mean * np.float32(1.0 - factor)
+    offset = tuple(float(m) * (1.0 - factor) for m in mean)
+    cv2_into(cv2.add, tall, tall, offset + (0.0, ) * (4 - channels))
 
 
 def adjust_saturation(clip: np.ndarray, factor: float) -> None:

@@ -2,6 +2,7 @@
 """Pack a two-view ConST-CL sample for the model."""
 from typing import Dict, Sequence
 
+import cv2
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
@@ -54,14 +55,27 @@ class PackConSTCLInputs(BaseTransform):
         self.meta_keys = tuple(meta_keys)
 
     @staticmethod
-    def to_uint8(imgs: np.ndarray) -> np.ndarray:
-        """``uint8`` copy of ``[0, 1]`` float views (rounded), or as is."""
-        if imgs.dtype == np.uint8:
-            return imgs
-        out = np.multiply(imgs, np.float32(255.0), dtype=np.float32)
-        np.clip(out, 0.0, 255.0, out=out)
-        np.rint(out, out=out)
-        return out.astype(np.uint8)
+    def to_uint8_channels_first(imgs: np.ndarray) -> np.ndarray:
+        """``(V, T, H, W, C)`` views -> ``uint8`` ``(V, C, T, H, W)``.
+
+        Float views in ``[0, 1]`` are scaled by 255, rounded to the nearest
+        integer and saturated to ``0..255``.
+        """
+        num_views, clip_len, height, width, channels = imgs.shape
+        out = np.empty((num_views, channels, clip_len, height, width),
+                       dtype=np.uint8)
+        for v in range(num_views):
+            for t in range(clip_len):
+                frame = imgs[v, t]
+                if frame.dtype != np.uint8:
+                    # round-half-even and saturation, like np.rint + clip
+                    frame = cv2.convertScaleAbs(
+                        cv2.max(np.ascontiguousarray(frame, np.float32),
+                                0.0),
+                        alpha=255.0)
+                out[v, :, t] = frame.reshape(height, width,
+                                             channels).transpose(2, 0, 1)
+        return out
 
     def transform(self, results: Dict) -> Dict:
         """Packs the sample.
@@ -98,10 +112,7 @@ class PackConSTCLInputs(BaseTransform):
                 f'clip_starts {starts.shape} and flip {flips.shape} must '
                 f'have one entry per view ({num_views})')
 
-        # (V, T, H, W, C) -> (V, C, T, H, W)
-        views = np.ascontiguousarray(
-            self.to_uint8(imgs).transpose(0, 4, 1, 2, 3))
-        inputs = torch.from_numpy(views)
+        inputs = torch.from_numpy(self.to_uint8_channels_first(imgs))
 
         data_sample = ActionDataSample()
         data_sample.set_field(torch.from_numpy(boxes), 'boxes')

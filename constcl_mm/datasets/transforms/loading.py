@@ -1,6 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Open a video once and decode the frames of all its clips in one pass."""
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -109,11 +109,12 @@ class MultiClipDecode(BaseTransform):
 
     Added Keys:
 
-        - imgs: list of ``num_clips`` ``uint8`` RGB arrays
-          ``(clip_len, H, W, 3)``; these are views into the decoded block
-          whenever a clip's frames are evenly spaced in it (no copy of
-          full-resolution frames); :class:`MultiViewRandomResizedCrop` turns
-          them into one ``(num_clips, clip_len, S, S, 3)`` array
+        - imgs: list of ``num_clips`` ``uint8`` RGB clips, each a
+          ``(clip_len, H, W, 3)`` view into the decoded block (or a list of
+          ``clip_len`` frame views when its frames are not evenly spaced in
+          the block): no full-resolution frame is copied.
+          :class:`MultiViewRandomResizedCrop` turns them into one
+          ``(num_clips, clip_len, S, S, 3)`` array
         - original_shape, img_shape: ``(H, W)``
 
     Removed Keys:
@@ -147,11 +148,18 @@ class MultiClipDecode(BaseTransform):
         return results
 
     @staticmethod
-    def _cut(frames: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """Frames at ``positions``: a strided view when evenly spaced."""
+    def _cut(frames: np.ndarray,
+             positions: np.ndarray) -> Union[np.ndarray, List[np.ndarray]]:
+        """Frames at ``positions`` without copying any of them.
+
+        Returns:
+            np.ndarray | list[np.ndarray]: A strided view ``(T, H, W, 3)``
+            when the positions are evenly spaced, else a list of ``T`` frame
+            views (overlapping clips, wrapped short videos).
+        """
         if positions.size == 1:
             return frames[positions[0]:positions[0] + 1]
         step = int(positions[1] - positions[0])
         if step > 0 and np.all(np.diff(positions) == step):
             return frames[positions[0]:positions[-1] + 1:step]
-        return frames[positions]
+        return [frames[p] for p in positions]
