@@ -117,6 +117,14 @@ def test_overlapping_clips_decode_shared_frames_once(monkeypatch):
     requested = reads.calls[0][0]
     assert len(requested) == len(set(requested.tolist())) <= 10
     assert [np.shape(c) for c in out['imgs']] == [(8, 240, 320, 3)] * 2
+    # The right frames, as views of the one decoded block (no copies).
+    reader = video_readers.RawFrameReader(data_path(*RAWFRAMES))
+    all_frames = reader.read(np.arange(10))
+    base = np.asarray(out['imgs'][0][0]).base
+    for clip, inds in zip(out['imgs'], out['frame_inds']):
+        for t, index in enumerate(inds):
+            np.testing.assert_array_equal(clip[t], all_frames[index])
+            assert np.shares_memory(clip[t], base)
 
 
 def test_rawframe_dataset(tmp_path):
