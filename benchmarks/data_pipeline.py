@@ -185,9 +185,9 @@ def worker(name: str, args: argparse.Namespace, conn) -> None:
             break
         start, start_cpu = time.perf_counter(), time.process_time()
         out = run(video)
-        conn.send((time.perf_counter() - start,
-                   time.process_time() - start_cpu,
-                   tuple(out['inputs'].shape)))
+        conn.send(
+            (time.perf_counter() - start, time.process_time() - start_cpu,
+             tuple(out['inputs'].shape)))
     conn.close()
 
 

@@ -36,23 +36,37 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='draw the two augmented views and their region boxes')
     parser.add_argument('config', help='config with a train_dataloader')
     source = parser.add_mutually_exclusive_group()
-    source.add_argument('--video', help='a video file (default: a sample '
-                        'of the config dataset)')
-    source.add_argument('--index', type=int, default=0,
-                        help='dataset sample index (without --video)')
+    source.add_argument(
+        '--video',
+        help='a video file (default: a sample '
+        'of the config dataset)')
+    source.add_argument(
+        '--index',
+        type=int,
+        default=0,
+        help='dataset sample index (without --video)')
     parser.add_argument('--out', default='views.png', help='PNG to write')
-    parser.add_argument('--checkpoint', help='draw the region matches of '
-                        'this pretrained model (needs `model` in CONFIG)')
-    parser.add_argument('--box-type', choices=['random', 'slic',
-                        'felzenszwalb', 'proposals'],
-                        help='override GenerateRegionBoxes.box_type')
-    parser.add_argument('--num-boxes', type=int,
-                        help='override GenerateRegionBoxes.num_boxes')
-    parser.add_argument('--frames', type=int, default=4,
-                        help='clip frames shown under each keyframe')
+    parser.add_argument(
+        '--checkpoint',
+        help='draw the region matches of '
+        'this pretrained model (needs `model` in CONFIG)')
+    parser.add_argument(
+        '--box-type',
+        choices=['random', 'slic', 'felzenszwalb', 'proposals'],
+        help='override GenerateRegionBoxes.box_type')
+    parser.add_argument(
+        '--num-boxes', type=int, help='override GenerateRegionBoxes.num_boxes')
+    parser.add_argument(
+        '--frames',
+        type=int,
+        default=4,
+        help='clip frames shown under each keyframe')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings')
     return parser.parse_args(argv)
 
 
@@ -175,23 +189,33 @@ def draw_views(results: Dict,
             x1, y1, x2, y2 = boxes[v, i] * [width, height, width, height]
             color = colors[i % len(colors)]
             ax.add_patch(
-                Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.5,
+                Rectangle((x1, y1),
+                          x2 - x1,
+                          y2 - y1,
+                          fill=False,
+                          lw=1.5,
                           ec=color))
-            ax.text(x1 + 1, y1 + 1, str(i), color='white', fontsize=7,
-                    va='top', bbox=dict(fc=color, ec='none', pad=0.5))
+            ax.text(
+                x1 + 1,
+                y1 + 1,
+                str(i),
+                color='white',
+                fontsize=7,
+                va='top',
+                bbox=dict(fc=color, ec='none', pad=0.5))
         ax.set_title(_title(results, sample, v), fontsize=8)
         ax.set_axis_off()
         key_axes.append(ax)
         if rows == 2:
             strip_ax = fig.add_subplot(grid[1, v])
             picks = np.unique(
-                np.linspace(0, clip_len - 1, min(num_frames, clip_len)).round()
-                .astype(int))
+                np.linspace(0, clip_len - 1,
+                            min(num_frames, clip_len)).round().astype(int))
             strip = np.concatenate(
                 [inputs[v, :, t].transpose(1, 2, 0) for t in picks], axis=1)
             strip_ax.imshow(strip)
-            strip_ax.set_title(f'frames {picks.tolist()} of {clip_len}',
-                               fontsize=7)
+            strip_ax.set_title(
+                f'frames {picks.tolist()} of {clip_len}', fontsize=7)
             strip_ax.set_axis_off()
 
     if matches is not None and num_views == 2:
@@ -207,16 +231,25 @@ def draw_views(results: Dict,
                 score = sim[i, j] if src == 0 else sim[j, i]
                 fig.add_artist(
                     ConnectionPatch(
-                        xyA=centre[src, i], coordsA=key_axes[src].transData,
-                        xyB=centre[dst, j], coordsB=key_axes[dst].transData,
-                        color=colors[i % len(colors)], lw=1.0, ls=style,
+                        xyA=centre[src, i],
+                        coordsA=key_axes[src].transData,
+                        xyB=centre[dst, j],
+                        coordsB=key_axes[dst].transData,
+                        color=colors[i % len(colors)],
+                        lw=1.0,
+                        ls=style,
                         alpha=0.8))
                 if src == 0:
                     key_axes[0].text(
-                        *centre[0, i], f'{score:.2f}', color='yellow',
-                        fontsize=6, ha='center')
-        fig.suptitle('argmax region matches: solid view 1 -> 2, dashed '
-                     'view 2 -> 1 (cosine similarity)', fontsize=9)
+                        *centre[0, i],
+                        f'{score:.2f}',
+                        color='yellow',
+                        fontsize=6,
+                        ha='center')
+        fig.suptitle(
+            'argmax region matches: solid view 1 -> 2, dashed '
+            'view 2 -> 1 (cosine similarity)',
+            fontsize=9)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)

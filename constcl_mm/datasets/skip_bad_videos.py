@@ -1,5 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Skip unreadable videos: warn, count, draw another sample, stop if endless."""
+"""Skip unreadable videos: warn, count, draw another, stop if endless."""
 import logging
 from collections import Counter
 from typing import List, Optional

@@ -12,13 +12,14 @@ from conftest import data_path
 #: Real clips of ../shared/data (all 256x340 except where noted).
 TEST_MP4 = ('mmaction2', 'tests', 'data', 'test.mp4')  # 300 frames
 DEMO_MP4 = ('mmaction2', 'demo', 'demo.mp4')  # 280 frames
-SHORT_MP4 = ('mmaction2', 'tests', 'data', 'rawvideo_dataset',
-             'part_0.mp4')  # 32 frames
+SHORT_MP4 = ('mmaction2', 'tests', 'data', 'rawvideo_dataset', 'part_0.mp4'
+             )  # 32 frames
 TEST_AVI = ('mmaction2', 'tests', 'data', 'test.avi')  # 164 frames, 240x320
 RAWFRAMES = ('mmaction2', 'tests', 'data', 'imgs')  # img_00001..10.jpg
 
 
-def loading(backend: str = 'decord', clip_len: int = 4,
+def loading(backend: str = 'decord',
+            clip_len: int = 4,
             frame_interval: int = 2) -> List[dict]:
     """Open, sample and decode steps of a small two-clip pipeline."""
     return [
@@ -44,8 +45,7 @@ def full_pipeline(backend: str = 'decord',
         boxes,
         dict(type='MultiViewColorJitter', prob=0.8),
         dict(type='MultiViewGrayscale', prob=0.2),
-        dict(
-            type='MultiViewGaussianBlur', prob=(1.0, 0.1), kernel_size=None),
+        dict(type='MultiViewGaussianBlur', prob=(1.0, 0.1), kernel_size=None),
         dict(type='MultiViewSolarize', prob=(0.0, 0.2)),
         dict(type='PackConSTCLInputs'),
     ]
@@ -56,7 +56,8 @@ def run(pipeline: List[dict], sample: Dict) -> Dict:
     return Compose(pipeline)(dict(sample))
 
 
-def decoded_sample(*parts: str, clip_len: int = 4,
+def decoded_sample(*parts: str,
+                   clip_len: int = 4,
                    frame_interval: int = 2) -> Dict:
     """A real video decoded into two clips, stacked ``(2, T, H, W, 3)``."""
     results = run(
@@ -108,8 +109,9 @@ def make_bad_files(folder: str) -> Dict[str, str]:
     open(paths['empty'], 'wb').close()
     with open(paths['text'], 'w') as f:
         f.write('this is a text file, not a video\n' * 50)
-    shutil.copy(data_path('mmaction2', 'tests', 'data', 'test.jpg'),
-                paths['image'])  # a JPEG renamed .mp4
+    shutil.copy(
+        data_path('mmaction2', 'tests', 'data', 'test.jpg'),
+        paths['image'])  # a JPEG renamed .mp4
     return paths
 
 

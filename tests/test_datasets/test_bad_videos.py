@@ -9,8 +9,8 @@ from _data_helpers import RAWFRAMES, SHORT_MP4, full_pipeline, make_bad_files
 from mmengine.logging import MMLogger
 
 from conftest import data_path
-from constcl_mm.datasets import (TooManyBadVideosError,
-                                 TwoViewRawframeDataset, TwoViewVideoDataset)
+from constcl_mm.datasets import (TooManyBadVideosError, TwoViewRawframeDataset,
+                                 TwoViewVideoDataset)
 
 
 class LogCapture(logging.Handler):
@@ -149,8 +149,7 @@ def test_test_mode_propagates(tmp_path):
     ann = tmp_path / 'one.txt'
     ann.write_text(f'{bad["missing"]}\n')
     dataset = TwoViewVideoDataset(
-        str(ann), pipeline=full_pipeline(clip_len=4, size=32),
-        test_mode=True)
+        str(ann), pipeline=full_pipeline(clip_len=4, size=32), test_mode=True)
     from constcl_mm.datasets.transforms import VideoDecodeError
     with pytest.raises(VideoDecodeError, match='missing.mp4'):
         dataset[0]

@@ -16,8 +16,10 @@ from constcl_mm.datasets.transforms import (MultiViewColorJitter,
                                             MultiViewSolarize,
                                             PackConSTCLInputs,
                                             sample_distorted_crop)
-from constcl_mm.datasets.transforms.clip_photometric import (
-    GRAY_WEIGHTS, adjust_hue, adjust_saturation, gaussian_kernel1d)
+from constcl_mm.datasets.transforms.clip_photometric import (GRAY_WEIGHTS,
+                                                             adjust_hue,
+                                                             adjust_saturation,
+                                                             gaussian_kernel1d)
 
 GEOMETRY = [
     dict(type='MultiViewRandomResizedCrop', scale=64),
@@ -41,8 +43,9 @@ def test_crop_and_flip_are_shared_by_all_frames_of_a_clip():
         for v in range(2):
             x1, y1, x2, y2 = boxes[v]
             for t in range(8):
-                ref = cv2.resize(frames[v, t, y1:y2, x1:x2], (64, 64),
-                                 interpolation=cv2.INTER_LINEAR)
+                ref = cv2.resize(
+                    frames[v, t, y1:y2, x1:x2], (64, 64),
+                    interpolation=cv2.INTER_LINEAR)
                 if flips[v]:
                     ref = ref[:, ::-1]
                 np.testing.assert_array_equal(out['imgs'][v, t], ref)
@@ -75,8 +78,8 @@ def test_static_video_stays_static_under_the_full_augmentation():
 def test_contrast_uses_the_whole_clip_mean():
     results = decoded_sample(*TEST_MP4, clip_len=4)
     clip = results['imgs'][:1, :, :64, :64].astype(np.float32) / 255
-    clip *= np.linspace(0.3, 1.0, 4, dtype=np.float32)[None, :, None, None,
-                                                          None]
+    clip *= np.linspace(
+        0.3, 1.0, 4, dtype=np.float32)[None, :, None, None, None]
     jitter = MultiViewColorJitter(
         prob=1.0, brightness=0, saturation=0, hue=0, contrast=0.8)
     np.random.seed(3)
@@ -85,9 +88,9 @@ def test_contrast_uses_the_whole_clip_mean():
     mean = clip[0].reshape(-1, 3).mean(0)
     expected = np.clip((clip[0] - mean) * factor + mean, 0, 1)
     np.testing.assert_allclose(out['imgs'][0], expected, atol=1e-5)
-    per_frame = np.clip(
-        (clip[0] - clip[0].mean((1, 2), keepdims=True)) * factor +
-        clip[0].mean((1, 2), keepdims=True), 0, 1)
+    per_frame = np.clip((clip[0] - clip[0].mean(
+        (1, 2), keepdims=True)) * factor + clip[0].mean((1, 2), keepdims=True),
+                        0, 1)
     assert np.abs(out['imgs'][0] - per_frame).max() > 0.02
 
 
@@ -113,8 +116,8 @@ def test_jitter_order_and_ranges_are_drawn_per_view():
     orders = set()
     np.random.seed(0)
     for _ in range(40):
-        out = jitter(dict(imgs=np.random.rand(2, 2, 8, 8, 3).astype(
-            np.float32)))
+        out = jitter(
+            dict(imgs=np.random.rand(2, 2, 8, 8, 3).astype(np.float32)))
         for params in out['color_jitter']:
             orders.add(tuple(params['order']))
             for name in ('brightness', 'contrast', 'saturation'):
@@ -130,8 +133,7 @@ def test_grayscale_uses_tf_weights():
     assert out['grayscale'].tolist() == [True, False]
     expected = imgs[0] @ GRAY_WEIGHTS
     for c in range(3):
-        np.testing.assert_allclose(out['imgs'][0, ..., c], expected,
-                                   rtol=1e-6)
+        np.testing.assert_allclose(out['imgs'][0, ..., c], expected, rtol=1e-6)
     np.testing.assert_array_equal(out['imgs'][1], imgs[1])
 
 
@@ -139,21 +141,21 @@ def test_blur_matches_zero_padded_separable_gaussian():
     results = decoded_sample(*DEMO_MP4, clip_len=2)
     imgs = results['imgs'][:, :, :48, :48].astype(np.float32) / 255
     np.random.seed(1)
-    out = MultiViewGaussianBlur(prob=1.0, kernel_size=23)(
-        dict(imgs=imgs.copy()))
+    out = MultiViewGaussianBlur(
+        prob=1.0, kernel_size=23)(
+            dict(imgs=imgs.copy()))
     for v in range(2):
-        kernel = gaussian_kernel1d(23, out['blur_sigma'][v]).astype(
-            np.float64)
+        kernel = gaussian_kernel1d(23, out['blur_sigma'][v]).astype(np.float64)
         for t in range(2):
             ref = ndimage.convolve1d(
-                imgs[v, t].astype(np.float64), kernel, axis=0,
-                mode='constant')
+                imgs[v, t].astype(np.float64), kernel, axis=0, mode='constant')
             ref = ndimage.convolve1d(ref, kernel, axis=1, mode='constant')
             np.testing.assert_allclose(out['imgs'][v, t], ref, atol=1e-5)
     assert out['blur_sigma'][0] != out['blur_sigma'][1]
     # Zero padding darkens the border of a flat image.
-    flat = MultiViewGaussianBlur(prob=1.0, sigma_range=(2.0, 2.0))(
-        dict(imgs=np.ones((1, 1, 32, 32, 3), np.float32)))['imgs'][0, 0]
+    flat = MultiViewGaussianBlur(
+        prob=1.0, sigma_range=(2.0, 2.0))(dict(
+            imgs=np.ones((1, 1, 32, 32, 3), np.float32)))['imgs'][0, 0]
     assert flat[16, 16, 0] == pytest.approx(1.0, abs=1e-5)
     inside = gaussian_kernel1d(23, 2.0)[11:].sum()  # taps within the image
     assert flat[0, 0, 0] == pytest.approx(inside**2, abs=1e-5)
@@ -177,8 +179,8 @@ def test_blur_and_solarisation_asymmetry_between_views():
     assert solarised[0] == 0  # view 1: never
     assert 0.15 * n < solarised[1] < 0.25 * n  # view 2: p = 0.2
     out = MultiViewSolarize(prob=1.0)(
-        dict(imgs=np.array([0.2, 0.5, 0.9], np.float32).reshape(
-            1, 1, 1, 1, 3)))
+        dict(
+            imgs=np.array([0.2, 0.5, 0.9], np.float32).reshape(1, 1, 1, 1, 3)))
     np.testing.assert_allclose(out['imgs'].ravel(), [0.2, 0.5, 0.1], atol=1e-6)
 
 
@@ -217,8 +219,8 @@ def test_pack_rounds_and_lays_out_views():
     inputs = out['inputs']
     assert inputs.shape == (2, 3, 3, 5, 6) and inputs.dtype.is_floating_point \
         is False
-    expected = np.clip(np.rint(imgs * 255), 0, 255).astype(
-        np.uint8).transpose(0, 4, 1, 2, 3)
+    expected = np.clip(np.rint(imgs * 255), 0,
+                       255).astype(np.uint8).transpose(0, 4, 1, 2, 3)
     np.testing.assert_array_equal(inputs.numpy(), expected)
     meta = out['data_samples'].metainfo
     assert meta['keyframe_index'] == 1 and meta['num_boxes'] == 4

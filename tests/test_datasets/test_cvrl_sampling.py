@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from constcl_mm.datasets.transforms import (CVRLSampleFrames,
-                                            cvrl_offset_cdf,
+from constcl_mm.datasets.transforms import (CVRLSampleFrames, cvrl_offset_cdf,
                                             cvrl_sample_offset)
 
 
@@ -61,15 +60,17 @@ def test_pair_order_is_random():
     # Binomial(2000, 0.5) minus ties (offset 0): well inside 40%..60%.
     assert 800 < later_first < 1200
     np.random.seed(3)
-    ordered = [sample(300, random_swap=False)['clip_starts'] for _ in
-               range(300)]
+    ordered = [
+        sample(300, random_swap=False)['clip_starts'] for _ in range(300)
+    ]
     assert all(s[1] >= s[0] for s in ordered)
 
 
 def test_binary_search_matches_the_cdf():
     m = 270
-    probs = [cvrl_offset_cdf(k + 1, m) - cvrl_offset_cdf(k, m)
-             for k in range(m)]
+    probs = [
+        cvrl_offset_cdf(k + 1, m) - cvrl_offset_cdf(k, m) for k in range(m)
+    ]
     np.testing.assert_allclose(sum(probs), 1.0, atol=1e-12)
     # The inverse CDF at the bin edges lands in the right bin.
     for k in (0, 1, 50, 200, m - 1):
@@ -84,9 +85,8 @@ def test_offset_distribution_is_linearly_decreasing():
     total, span = 300, 30
     m = total - span
     sampler = CVRLSampleFrames(clip_len=16, frame_interval=2)
-    offsets = np.array([
-        int(sampler.sample_starts(total)[2]) for _ in range(10000)
-    ])
+    offsets = np.array(
+        [int(sampler.sample_starts(total)[2]) for _ in range(10000)])
     assert offsets.min() >= 0 and offsets.max() < m
     # KS test of the jittered offsets against the continuous linear density
     # 2(1 - x) on [0, 1].
@@ -120,8 +120,8 @@ def test_start_given_offset_is_uniform():
             starts.append(s1)
     # With offset 0 the first start is uniform on [0, 270).
     assert len(starts) > 20
-    assert stats.kstest(
-        (np.array(starts) + 0.5) / 270, 'uniform').pvalue > 1e-3
+    assert stats.kstest((np.array(starts) + 0.5) / 270,
+                        'uniform').pvalue > 1e-3
 
 
 def test_invalid_arguments():

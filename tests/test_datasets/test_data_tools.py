@@ -21,8 +21,8 @@ CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
 
 def load_tool(*parts):
     path = osp.join(REPO_ROOT, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + parts[-1][:-3], path)
+    spec = importlib.util.spec_from_file_location('tool_' + parts[-1][:-3],
+                                                  path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # picklable for multiprocessing
     spec.loader.exec_module(module)
@@ -55,9 +55,7 @@ def test_list_from_a_class_tree(tmp_path, build_list):
     # Kinetics label map order; folder names use '_' for spaces.
     label_map = tmp_path / 'classes.txt'
     label_map.write_text('abseiling\nair drumming\narm wrestling\n')
-    build_list.main(
-        [str(root), str(out), '--label-map',
-         str(label_map)])
+    build_list.main([str(root), str(out), '--label-map', str(label_map)])
     assert out.read_text().splitlines()[2] == 'arm_wrestling/a.mp4 2'
     build_list.main([str(root), str(out), '--no-labels'])
     assert out.read_text().splitlines()[0] == 'abseiling/b.mp4'
@@ -67,9 +65,7 @@ def test_list_from_a_class_tree(tmp_path, build_list):
     assert len(dataset) == 4
     label_map.write_text('abseiling\n')
     with pytest.raises(ValueError, match='arm_wrestling'):
-        build_list.main(
-            [str(root), str(out), '--label-map',
-             str(label_map)])
+        build_list.main([str(root), str(out), '--label-map', str(label_map)])
 
 
 def test_list_from_a_kinetics_csv(tmp_path, build_list):
@@ -87,10 +83,12 @@ def test_list_from_a_kinetics_csv(tmp_path, build_list):
     ]
     # Only the videos present under --video-root, whatever the extension.
     root = tmp_path / 'videos_train'
-    link(data_path(*TEST_MP4), str(root / 'arm_wrestling' /
-                                   'aaa_000010_000020.mp4'))
-    link(data_path(*DEMO_MP4), str(root / 'abseiling' /
-                                   'ccc_000005_000015.mkv'))
+    link(
+        data_path(*TEST_MP4),
+        str(root / 'arm_wrestling' / 'aaa_000010_000020.mp4'))
+    link(
+        data_path(*DEMO_MP4),
+        str(root / 'abseiling' / 'ccc_000005_000015.mkv'))
     build_list.main([str(csv), str(out), '--video-root', str(root)])
     assert out.read_text().splitlines() == [
         'arm_wrestling/aaa_000010_000020.mp4 1',
@@ -119,8 +117,10 @@ def test_check_videos_writes_a_clean_list(tmp_path, capsys):
         assert f'UNREADABLE {path}' in printed
     assert f'{len(bad) + 2} entries checked: 2 readable' in printed
     # Two workers and a full decode give the same verdict.
-    tool.main([str(ann), '--nproc', '2', '--full', '--out',
-               str(tmp_path / 'clean2.txt')])
+    tool.main([
+        str(ann), '--nproc', '2', '--full', '--out',
+        str(tmp_path / 'clean2.txt')
+    ])
     assert (tmp_path / 'clean2.txt').read_text() == clean.read_text()
 
 
@@ -156,8 +156,8 @@ def test_visualize_views_without_checkpoint(tmp_path):
     out2 = tmp_path / 'views_slic.png'
     tool.main([
         CONFIG, '--index', '0', '--out',
-        str(out2), '--box-type', 'slic', '--num-boxes', '16', '--frames',
-        '0', '--cfg-options', f'train_dataloader.dataset.ann_file={ann}',
+        str(out2), '--box-type', 'slic', '--num-boxes', '16', '--frames', '0',
+        '--cfg-options', f'train_dataloader.dataset.ann_file={ann}',
         'train_dataloader.dataset.data_prefix.video=',
         'train_dataloader.dataset.pipeline.3.scale=64'
     ])

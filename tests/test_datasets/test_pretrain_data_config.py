@@ -40,12 +40,16 @@ def test_config_pipeline_runs_on_a_real_clip(tmp_path):
     ann.write_text(f'{osp.basename(data_path(*DEMO_MP4))} 0\n')
     # Same pipeline at a test resolution, SLIC boxes via the switch.
     cfg.merge_from_dict({
-        'train_dataloader.dataset.ann_file': str(ann),
+        'train_dataloader.dataset.ann_file':
+        str(ann),
         'train_dataloader.dataset.data_prefix.video':
         osp.dirname(data_path(*DEMO_MP4)),
-        'train_dataloader.dataset.pipeline.3.scale': 48,
-        'train_dataloader.dataset.pipeline.5.box_type': 'slic',
-        'train_dataloader.dataset.pipeline.5.num_boxes': 16,
+        'train_dataloader.dataset.pipeline.3.scale':
+        48,
+        'train_dataloader.dataset.pipeline.5.box_type':
+        'slic',
+        'train_dataloader.dataset.pipeline.5.num_boxes':
+        16,
     })
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     np.random.seed(0)

@@ -10,10 +10,8 @@ from skimage.segmentation import felzenszwalb
 
 from constcl_mm.datasets.transforms import (GenerateRegionBoxes,
                                             ProposalRegionBoxes,
-                                            RandomRegionBoxes,
-                                            SLICRegionBoxes,
-                                            boxes_from_segments,
-                                            mirror_boxes)
+                                            RandomRegionBoxes, SLICRegionBoxes,
+                                            boxes_from_segments, mirror_boxes)
 
 SIZE = 96
 
@@ -32,7 +30,8 @@ def run_both_flips(sample, boxes, seed):
     for ratio in (0.0, 1.0):
         np.random.seed(seed)
         outs.append(
-            run(geometry(ratio, boxes),
+            run(
+                geometry(ratio, boxes),
                 dict(sample, imgs=sample['imgs'].copy())))
     np.testing.assert_array_equal(outs[0]['crop_bboxes'],
                                   outs[1]['crop_bboxes'])
@@ -44,8 +43,8 @@ def check_inside(boxes, valid):
     good = boxes[valid]
     assert good.size > 0
     assert np.all(good >= 0) and np.all(good <= 1)
-    assert np.all(good[:, 0] <= good[:, 2]) and np.all(
-        good[:, 1] <= good[:, 3])
+    assert np.all(good[:, 0] <= good[:, 2]) and np.all(good[:, 1] <= good[:,
+                                                                          3])
     np.testing.assert_array_equal(boxes[~valid],
                                   np.tile([0, 0, 1, 1], ((~valid).sum(), 1)))
 
@@ -93,8 +92,7 @@ def test_random_boxes_diagonal_artifact():
     np.testing.assert_allclose(
         boxes[:, 2], np.minimum(u + width, 0.999), atol=1e-6)
     np.testing.assert_allclose(
-        boxes[:, 3], np.minimum(u + width * (0.5 + 1.5 * u), 0.999),
-        atol=1e-6)
+        boxes[:, 3], np.minimum(u + width * (0.5 + 1.5 * u), 0.999), atol=1e-6)
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     # spec §4, "as executed": mean w = 0.210, mean h = 0.214
     assert w.mean() == pytest.approx(0.210, abs=0.01)
@@ -121,8 +119,8 @@ def test_segment_boxes_inside_and_mirrored_under_flip(sample, box_type):
         check_inside(out['boxes'], out['box_valid'])
         assert out['box_valid'].sum(1).min() >= 8
     np.testing.assert_array_equal(plain['box_valid'], flipped['box_valid'])
-    np.testing.assert_allclose(flipped['boxes'], mirror_boxes(plain['boxes']),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        flipped['boxes'], mirror_boxes(plain['boxes']), atol=1e-6)
     # Each box bounds a segment of the keyframe the view shows.
     gen = GenerateRegionBoxes(box_type=box_type).generator
     keyframe = plain['imgs'][0, plain['keyframe_index']]
@@ -136,8 +134,9 @@ def test_felzenszwalb_box_follows_a_painted_object_under_flip(sample):
     checked = 0
     for seed in range(3):
         np.random.seed(seed)
-        crop_out = run(geometry(0.0, dict(type='RandomRegionBoxes')),
-                       dict(painted, imgs=painted['imgs'].copy()))
+        crop_out = run(
+            geometry(0.0, dict(type='RandomRegionBoxes')),
+            dict(painted, imgs=painted['imgs'].copy()))
         for ratio in (0.0, 1.0):
             np.random.seed(seed)
             out = run(
@@ -147,10 +146,8 @@ def test_felzenszwalb_box_follows_a_painted_object_under_flip(sample):
             for v in range(2):
                 x1, y1, x2, y2 = crop_out['crop_bboxes'][v]
                 sx, sy = SIZE / (x2 - x1), SIZE / (y2 - y1)
-                rect = np.array([
-                    (100 - x1) * sx, (60 - y1) * sy, (220 - x1) * sx,
-                    (180 - y1) * sy
-                ]) / SIZE
+                rect = np.array([(100 - x1) * sx, (60 - y1) * sy,
+                                 (220 - x1) * sx, (180 - y1) * sy]) / SIZE
                 rect = np.clip(rect, 0, 1)
                 if rect[2] - rect[0] < 0.2 or rect[3] - rect[1] < 0.2:
                     continue  # the crop misses most of the object
@@ -169,8 +166,10 @@ def write_proposals(path, table, fmt):
         with open(path, 'w') as f:
             json.dump(
                 {
-                    video: {str(k): v.tolist()
-                            for k, v in frames.items()}
+                    video: {
+                        str(k): v.tolist()
+                        for k, v in frames.items()
+                    }
                     for video, frames in table.items()
                 }, f)
     else:
@@ -185,7 +184,8 @@ def expected_proposals(props, crop, flip, shape, min_size=0.02):
     out = []
     for x_a, y_a, x_b, y_b, score in props:
         box = np.array([(x_a * w - x0) / (x1 - x0), (y_a * h - y0) / (y1 - y0),
-                        (x_b * w - x0) / (x1 - x0), (y_b * h - y0) / (y1 - y0)])
+                        (x_b * w - x0) / (x1 - x0),
+                        (y_b * h - y0) / (y1 - y0)])
         box = np.clip(box, 0, 1)
         if box[2] - box[0] < min_size or box[3] - box[1] < min_size:
             continue
@@ -203,8 +203,9 @@ def test_proposals_mapped_through_crop_and_flip(sample, tmp_path, fmt):
     for k in range(0, 300, 10):  # sparse: one detection pass every 10 frames
         xy = rng.uniform(0, 0.7, (12, 2))
         wh = rng.uniform(0.05, 0.3, (12, 2))
-        frames[k] = np.concatenate(
-            [xy, xy + wh, rng.uniform(0, 1, (12, 1))], 1).astype(np.float32)
+        frames[k] = np.concatenate([xy, xy + wh,
+                                    rng.uniform(0, 1, (12, 1))],
+                                   1).astype(np.float32)
     path = str(tmp_path / f'props.{fmt}')
     write_proposals(path, {'test': frames}, fmt)  # keyed by the file stem
     box_cfg = dict(
@@ -223,10 +224,10 @@ def test_proposals_mapped_through_crop_and_flip(sample, tmp_path, fmt):
             got = out['boxes'][v][out['box_valid'][v]]
             assert len(got) == len(exp) > 0
             np.testing.assert_allclose(got, exp, atol=1e-5)
-    np.testing.assert_allclose(flipped['boxes'][flipped['box_valid']],
-                               mirror_boxes(
-                                   plain['boxes'][plain['box_valid']]),
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        flipped['boxes'][flipped['box_valid']],
+        mirror_boxes(plain['boxes'][plain['box_valid']]),
+        atol=1e-6)
 
 
 def test_proposal_box_lands_on_the_painted_object(sample, tmp_path):
@@ -240,8 +241,8 @@ def test_proposal_box_lands_on_the_painted_object(sample, tmp_path):
     for seed in range(4):
         np.random.seed(seed)
         out = run(
-            geometry(0.5,
-                     dict(type='ProposalRegionBoxes', proposal_file=path)),
+            geometry(0.5, dict(type='ProposalRegionBoxes',
+                               proposal_file=path)),
             dict(painted, imgs=painted['imgs'].copy(), video_key='test.mp4'))
         for v in range(2):
             if not out['box_valid'][v, 0]:
@@ -279,10 +280,10 @@ def test_proposals_padding_missing_videos_and_bad_files(sample, tmp_path):
     kept = far(dict(sample, imgs=sample['imgs'].copy()))['box_valid']
     assert kept.sum() == sum(
         int(sample['frame_inds'][v, 2] in (0, 150)) for v in range(2))
-    write_proposals(str(tmp_path / 'bad.pkl'),
-                    {'test': {
-                        0: np.zeros((2, 3))
-                    }}, 'pkl')
+    write_proposals(
+        str(tmp_path / 'bad.pkl'), {'test': {
+            0: np.zeros((2, 3))
+        }}, 'pkl')
     with pytest.raises(ValueError, match=r'bad\.pkl.*\(2, 3\)'):
         ProposalRegionBoxes(str(tmp_path / 'bad.pkl'))(
             dict(sample, imgs=sample['imgs'].copy()))

@@ -4,8 +4,8 @@ import decord
 import numpy as np
 import pytest
 import torch
-from _data_helpers import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_AVI,
-                           TEST_MP4, full_pipeline, loading)
+from _data_helpers import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
+                           full_pipeline, loading)
 from mmengine.dataset import pseudo_collate
 
 from conftest import data_path
@@ -60,8 +60,7 @@ def test_list_parsing(video_list, tmp_path):
 
 def test_both_clips_come_from_one_decode(video_list, monkeypatch):
     """One VideoReader, one get_batch per sample, two clips of (T, H, W)."""
-    opened = CallCounter(monkeypatch, video_readers.DecordReader,
-                         '__init__')
+    opened = CallCounter(monkeypatch, video_readers.DecordReader, '__init__')
     batches = CallCounter(monkeypatch, decord.VideoReader, 'get_batch')
     dataset = TwoViewVideoDataset(
         video_list, pipeline=loading(clip_len=8, frame_interval=2))
@@ -77,15 +76,15 @@ def test_both_clips_come_from_one_decode(video_list, monkeypatch):
         assert all(np.shape(c) == (8, 256, 340, 3) for c in clips)
         # The single batch holds exactly the frames of both clips.
         requested = np.asarray(batches.calls[0][0])
-        np.testing.assert_array_equal(requested,
-                                      np.unique(out['frame_inds']))
+        np.testing.assert_array_equal(requested, np.unique(out['frame_inds']))
     # The decoded clips are the frames at the sampled positions.
     reader = decord.VideoReader(data_path(*TEST_MP4))
     np.random.seed(7)
     out = dataset[0]
     for clip, inds in zip(out['imgs'], out['frame_inds']):
         np.testing.assert_array_equal(
-            clip, reader.get_batch(inds.tolist()).asnumpy())
+            clip,
+            reader.get_batch(inds.tolist()).asnumpy())
 
 
 @pytest.mark.parametrize('backend', ['decord', 'pyav', 'opencv'])

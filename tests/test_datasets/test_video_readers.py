@@ -151,8 +151,7 @@ def test_decode_error_survives_pickling():
     import pickle
     err = VideoDecodeError('/x/y.mp4', 'decode_error', 'bad packet')
     back = pickle.loads(pickle.dumps(err))
-    assert (back.filename, back.kind, back.reason) == ('/x/y.mp4',
-                                                       'decode_error',
-                                                       'bad packet')
+    assert (back.filename, back.kind,
+            back.reason) == ('/x/y.mp4', 'decode_error', 'bad packet')
     with pytest.raises(ValueError, match='unknown failure kind'):
         VideoDecodeError('/x', 'weird', '')

@@ -35,15 +35,15 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
-VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
-              '.mpg', '.mpeg', '.wmv', '.3gp')
+VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv', '.mpg',
+              '.mpeg', '.wmv', '.3gp')
 Entry = Tuple[str, int]
 
 
 def kinetics_lists():
-    """The Kinetics csv helpers of ``tools/data/kinetics/kinetics_lists.py``."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), 'kinetics',
-                    'kinetics_lists.py')
+    """The Kinetics csv helpers of tools/data/kinetics/kinetics_lists.py."""
+    path = osp.join(
+        osp.dirname(osp.abspath(__file__)), 'kinetics', 'kinetics_lists.py')
     spec = importlib.util.spec_from_file_location('kinetics_lists', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -60,8 +60,8 @@ def scan_videos(root: str, exts: Sequence[str]) -> List[str]:
         for name in files:
             if name.lower().endswith(tuple(exts)):
                 found.append(
-                    osp.relpath(osp.join(folder, name), root).replace(
-                        os.sep, '/'))
+                    osp.relpath(osp.join(folder, name),
+                                root).replace(os.sep, '/'))
     return sorted(found)
 
 
@@ -123,8 +123,8 @@ def write_list(path: str, entries: Sequence[Entry], labels: bool) -> None:
         os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         for video, label in entries:
-            f.write(f'{video} {label}\n' if labels and label >= 0 else
-                    f'{video}\n')
+            f.write(f'{video} {label}\n'
+                    if labels and label >= 0 else f'{video}\n')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -132,8 +132,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='folder tree or Kinetics csv -> `path [label]` list')
     parser.add_argument('source', help='video folder tree or Kinetics csv')
     parser.add_argument('out', help='list file to write')
-    parser.add_argument(
-        '--label-map', help='class order, one class per line')
+    parser.add_argument('--label-map', help='class order, one class per line')
     parser.add_argument(
         '--video-root',
         help='csv source: keep only the videos found under this folder')
@@ -152,8 +151,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    exts = tuple(e if e.startswith('.') else '.' + e
-                 for e in args.exts.lower().split(',') if e)
+    exts = tuple(
+        e if e.startswith('.') else '.' + e
+        for e in args.exts.lower().split(',') if e)
     if osp.isdir(args.source):
         if args.video_root or args.flat:
             sys.exit('--video-root and --flat apply to a csv source')

@@ -27,8 +27,8 @@ import numpy as np
 from mmengine.fileio import list_from_file
 from mmengine.utils import ProgressBar
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from constcl_mm.datasets.transforms.video_readers import (  # noqa: E402
     RawFrameReader, VideoDecodeError, open_video)
@@ -74,23 +74,30 @@ def _worker(args) -> Result:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='report unreadable videos and write a clean list')
-    parser.add_argument('list', help='video list (`path [label]`) or, with '
-                        '--rawframes, rawframe list')
-    parser.add_argument('--data-prefix', default='',
-                        help='folder the list paths are relative to')
-    parser.add_argument('--out', help='clean list (default: '
-                        '<list>_clean.txt)')
+    parser.add_argument(
+        'list',
+        help='video list (`path [label]`) or, with '
+        '--rawframes, rawframe list')
+    parser.add_argument(
+        '--data-prefix',
+        default='',
+        help='folder the list paths are relative to')
+    parser.add_argument(
+        '--out', help='clean list (default: '
+        '<list>_clean.txt)')
     parser.add_argument('--bad', help='also write the unreadable lines here')
-    parser.add_argument('--backend', default='decord',
-                        choices=['decord', 'pyav', 'opencv'])
-    parser.add_argument('--full', action='store_true',
-                        help='decode every frame (slow)')
-    parser.add_argument('--rawframes', action='store_true',
-                        help='the list is `frame_dir [total_frames [label]]`')
+    parser.add_argument(
+        '--backend', default='decord', choices=['decord', 'pyav', 'opencv'])
+    parser.add_argument(
+        '--full', action='store_true', help='decode every frame (slow)')
+    parser.add_argument(
+        '--rawframes',
+        action='store_true',
+        help='the list is `frame_dir [total_frames [label]]`')
     parser.add_argument('--filename-tmpl', default='img_{:05}.jpg')
     parser.add_argument('--start-index', type=int, default=1)
-    parser.add_argument('--nproc', type=int, default=1,
-                        help='parallel worker processes')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='parallel worker processes')
     return parser.parse_args(argv)
 
 
@@ -106,8 +113,8 @@ def main(argv=None) -> int:
         if line.strip() and not line.strip().startswith('#')
     ]
     assert len(lines) == len(entries)
-    jobs = [((osp.join(args.data_prefix, p) if args.data_prefix else p, t),
-             args.backend, args.full, args.rawframes, args.filename_tmpl,
+    jobs = [((osp.join(args.data_prefix, p) if args.data_prefix else p,
+              t), args.backend, args.full, args.rawframes, args.filename_tmpl,
              args.start_index) for p, t in entries]
 
     results: List[Result] = []
@@ -129,8 +136,8 @@ def main(argv=None) -> int:
             print(f'UNREADABLE {job[0]} ({res[0]}: {res[1]})')
     out = args.out or osp.splitext(args.list)[0] + '_clean.txt'
     with open(out, 'w') as f:
-        f.writelines(line.strip() + '\n'
-                     for line, res in zip(lines, results) if res is None)
+        f.writelines(line.strip() + '\n' for line, res in zip(lines, results)
+                     if res is None)
     if args.bad:
         with open(args.bad, 'w') as f:
             f.writelines(line.strip() + '\n'

@@ -14,13 +14,13 @@ from mmaction.registry import TRANSFORMS
 from .view_utils import get_clips, get_views
 
 
-def sample_distorted_crop(
-        height: int,
-        width: int,
-        area_range: Tuple[float, float] = (0.3, 1.0),
-        aspect_ratio_range: Tuple[float, float] = (0.5, 2.0),
-        max_attempts: int = 100,
-        min_object_covered: float = 0.1) -> Tuple[int, int, int, int]:
+def sample_distorted_crop(height: int,
+                          width: int,
+                          area_range: Tuple[float, float] = (0.3, 1.0),
+                          aspect_ratio_range: Tuple[float, float] = (0.5, 2.0),
+                          max_attempts: int = 100,
+                          min_object_covered: float = 0.1
+                          ) -> Tuple[int, int, int, int]:
     """Random crop as TF's ``sample_distorted_bounding_box`` of the frame.
 
     Per attempt, the aspect ratio (width / height) is uniform in
@@ -164,8 +164,9 @@ class MultiViewRandomResizedCrop(BaseTransform):
         first = np.asarray(clips[0][0])
         height, width = first.shape[:2]
         out_h, out_w = self.scale
-        out = np.empty((num_views, clip_len, out_h, out_w) + first.shape[2:],
-                       dtype=first.dtype)
+        out = np.empty(
+            (num_views, clip_len, out_h, out_w) + first.shape[2:],
+            dtype=first.dtype)
         boxes = np.zeros((num_views, 4), dtype=np.int64)
         interp = self._INTERP[self.interpolation]
         for v in range(num_views):

@@ -274,10 +274,12 @@ class MultiViewGaussianBlur(BaseTransform):
             Defaults to ``(0.1, 2.0)``.
     """
 
-    def __init__(self,
-                 prob: ProbType = (1.0, 0.1),
-                 kernel_size: Optional[int] = 23,
-                 sigma_range: Sequence[float] = (0.1, 2.0)) -> None:
+    def __init__(
+        self,
+        prob: ProbType = (1.0, 0.1),
+        kernel_size: Optional[int] = 23,
+        sigma_range: Sequence[float] = (0.1, 2.0)
+    ) -> None:
         self.prob = check_probs(prob, 'MultiViewGaussianBlur.prob')
         if kernel_size is not None and (kernel_size < 1
                                         or kernel_size % 2 == 0):
@@ -372,8 +374,7 @@ class MultiViewSolarize(BaseTransform):
         """
         imgs = float_views(results, self.__class__.__name__)
         num_views = imgs.shape[0]
-        probs = probs_for_views(self.prob, num_views,
-                                'MultiViewSolarize.prob')
+        probs = probs_for_views(self.prob, num_views, 'MultiViewSolarize.prob')
         chosen = np.array([np.random.rand() < p for p in probs], dtype=bool)
         for v in np.flatnonzero(chosen):
             clip = imgs[v]

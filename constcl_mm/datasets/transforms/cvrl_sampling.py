@@ -24,8 +24,8 @@ def cvrl_offset_cdf(k: float, max_offset: float, power: float = 1.0) -> float:
         float: ``P(d <= k)``.
     """
     m = float(max_offset)
-    return (-math.pow(k, power + 1) / (power * math.pow(m, power + 1)) +
-            k * (power + 1) / (power * m))
+    return (-math.pow(k, power + 1) / (power * math.pow(m, power + 1)) + k *
+            (power + 1) / (power * m))
 
 
 def cvrl_sample_offset(max_offset: int, u: float, power: float = 1.0) -> int:

@@ -48,10 +48,11 @@ class PackConSTCLInputs(BaseTransform):
             'frame_interval', 'box_type')``.
     """
 
-    def __init__(self,
-                 meta_keys: Sequence[str] = ('img_shape', 'clip_len',
-                                             'frame_interval', 'box_type')
-                 ) -> None:
+    def __init__(
+        self,
+        meta_keys: Sequence[str] = ('img_shape', 'clip_len', 'frame_interval',
+                                    'box_type')
+    ) -> None:
         self.meta_keys = tuple(meta_keys)
 
     @staticmethod
@@ -70,8 +71,7 @@ class PackConSTCLInputs(BaseTransform):
                 if frame.dtype != np.uint8:
                     # round-half-even and saturation, like np.rint + clip
                     frame = cv2.convertScaleAbs(
-                        cv2.max(np.ascontiguousarray(frame, np.float32),
-                                0.0),
+                        cv2.max(np.ascontiguousarray(frame, np.float32), 0.0),
                         alpha=255.0)
                 out[v, :, t] = frame.reshape(height, width,
                                              channels).transpose(2, 0, 1)

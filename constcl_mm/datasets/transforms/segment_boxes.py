@@ -79,8 +79,7 @@ class SegmentRegionBoxes(BaseRegionBoxes):
         flipped = flips is not None and bool(flips[view])
         if flipped:
             image = image[:, ::-1]
-        boxes = boxes_from_segments(
-            self.segment(np.ascontiguousarray(image)))
+        boxes = boxes_from_segments(self.segment(np.ascontiguousarray(image)))
         return mirror_boxes(boxes) if flipped else boxes
 
 

@@ -512,8 +512,7 @@ class RawFrameReader(BaseFrameReader):
             else:
                 names = list(
                     fileio.list_dir_or_file(
-                        frame_dir, list_dir=False,
-                        backend_args=backend_args))
+                        frame_dir, list_dir=False, backend_args=backend_args))
             total_frames = sum(1 for n in names if pattern.match(n))
         if total_frames <= 0:
             raise VideoDecodeError(
@@ -560,7 +559,8 @@ VIDEO_BACKENDS = {
 }
 
 
-def open_video(filename: str, backend: str = 'decord',
+def open_video(filename: str,
+               backend: str = 'decord',
                **kwargs) -> BaseFrameReader:
     """Opens a video file with the chosen backend.
 
