@@ -188,3 +188,49 @@ def test_visualize_draws_region_matches(tmp_path):
     assert a.shape == b.shape and not np.array_equal(a, b)
     with pytest.raises(ValueError, match='model'):
         tool.region_matches(cfg, 'x.pth', views['packed'])
+
+
+TINY_MODEL = dict(
+    type='ConSTCL',
+    data_preprocessor=dict(type='ConSTCLDataPreprocessor'),
+    backbone=dict(
+        type='ResNet3dY',
+        depth=18,
+        base_channels=8,
+        branches=('global', 'local'),
+        out_indices=(3, 4)),
+    global_head=dict(
+        type='GlobalContrastiveHead',
+        in_channels=64,
+        hid_channels=8,
+        out_channels=4),
+    neck=dict(type='ContextCrossAttentionNeck', in_channels=64, tx_channels=8),
+    local_head=dict(type='RegionContrastiveHead'))
+
+
+def test_visualize_views_with_a_checkpoint(tmp_path):
+    """--checkpoint: model.region_matches of a (tiny) pretraining model."""
+    from mmaction.registry import MODELS
+    tool = load_tool('visualize_views.py')
+    config = tmp_path / 'tiny_pretrain.py'
+    config.write_text(f'_base_ = [{CONFIG!r}]\n'
+                      f'model = {TINY_MODEL!r}\n'
+                      'train_dataloader = dict(dataset=dict(pipeline=[\n'
+                      '    dict(type="VideoReaderInit"),\n'
+                      '    dict(type="CVRLSampleFrames"),\n'
+                      '    dict(type="MultiClipDecode"),\n'
+                      '    dict(type="MultiViewRandomResizedCrop", scale=64),\n'
+                      '    dict(type="MultiViewFlip"),\n'
+                      '    dict(type="GenerateRegionBoxes"),\n'
+                      '    dict(type="PackConSTCLInputs")]))\n')
+    model = MODELS.build(TINY_MODEL)
+    ckpt = tmp_path / 'tiny.pth'
+    torch.save({'state_dict': model.state_dict()}, str(ckpt))
+    out = tmp_path / 'matches.png'
+    assert tool.main([
+        str(config), '--video',
+        data_path(*DEMO_MP4), '--checkpoint',
+        str(ckpt), '--out',
+        str(out)
+    ]) == 0
+    assert osp.getsize(out) > 1000
