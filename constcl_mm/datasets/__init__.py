@@ -1,5 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .transforms import *  # noqa: F401,F403
+from .ava_kinetics_dataset import (MixedAVAKineticsDataset,
+                                   SampleAVAKineticsFrames)
+from .got10k_pair_dataset import GOT10kPairDataset
+from .otb_dataset import (OTB100_TARGETS, OTB100Dataset, OTBTarget,
+                          load_sot_bboxes, parse_otb_infos)
+from .samplers import VideoSampler
 from .skip_bad_videos import SkipBadVideosMixin, TooManyBadVideosError
 from .two_view_rawframe_dataset import (TwoViewRawframeDataset,
                                         parse_rawframe_list)
@@ -7,16 +13,8 @@ from .two_view_video_dataset import TwoViewVideoDataset, parse_video_list
 
 __all__ = [
     'SkipBadVideosMixin', 'TooManyBadVideosError', 'TwoViewVideoDataset',
-    'TwoViewRawframeDataset', 'parse_video_list', 'parse_rawframe_list'
-]
-from .got10k_pair_dataset import GOT10kPairDataset  # noqa: E402
-from .otb_dataset import (OTB100_TARGETS, OTB100Dataset,  # noqa: E402
-                          OTBTarget, load_sot_bboxes, parse_otb_infos)
-from .samplers import VideoSampler  # noqa: E402
-
-__all__ += [
+    'TwoViewRawframeDataset', 'parse_video_list', 'parse_rawframe_list',
     'GOT10kPairDataset', 'OTB100Dataset', 'OTB100_TARGETS', 'OTBTarget',
-    'load_sot_bboxes', 'parse_otb_infos', 'VideoSampler'
+    'load_sot_bboxes', 'parse_otb_infos', 'VideoSampler',
+    'MixedAVAKineticsDataset', 'SampleAVAKineticsFrames'
 ]
-from .ava_kinetics_dataset import (MixedAVAKineticsDataset,  # noqa: F401
-                                   SampleAVAKineticsFrames)

@@ -4,6 +4,6 @@ from .data_preprocessors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
-from .selfsup import *  # noqa: F401,F403
 from .roi_heads import *  # noqa: F401,F403
+from .selfsup import *  # noqa: F401,F403
 from .trackers import *  # noqa: F401,F403

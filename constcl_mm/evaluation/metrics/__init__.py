@@ -1,3 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-from .sot_metric import SOTMetric  # noqa: F401
-from .ava_kinetics_metric import AVAKineticsMetric  # noqa: F401
+from .ava_kinetics_metric import AVAKineticsMetric
+from .sot_metric import SOTMetric
+
+__all__ = ['AVAKineticsMetric', 'SOTMetric']

@@ -2,10 +2,9 @@
 from .global_contrastive_head import GlobalContrastiveHead
 from .linear_probe_head import LinearProbeHead
 from .region_contrastive_head import RegionContrastiveHead
+from .siamfc_head import SiamFCHead, cross_correlation, siamfc_labels
 
-__all__ = ['GlobalContrastiveHead', 'RegionContrastiveHead']
-__all__ += ['LinearProbeHead']
-from .siamfc_head import (SiamFCHead, cross_correlation,  # noqa: E402
-                          siamfc_labels)
-
-__all__ += ['SiamFCHead', 'cross_correlation', 'siamfc_labels']
+__all__ = [
+    'GlobalContrastiveHead', 'RegionContrastiveHead', 'LinearProbeHead',
+    'SiamFCHead', 'cross_correlation', 'siamfc_labels'
+]

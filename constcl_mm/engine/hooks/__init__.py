@@ -1,1 +1,0 @@
-# Copyright (c) constcl_mm authors. All rights reserved.
