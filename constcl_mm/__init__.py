@@ -1,10 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """ConST-CL for OpenMMLab.
 
-Importing this package first applies the stack fixes of :mod:`constcl_mm.compat`
-(mmcv ops check, the missing mmaction2 DRN module, weights-only checkpoint
-loading), then registers every constcl_mm module into the mmaction2 registries
-(and mmdet's, for the AVA heads).
+Importing this package first applies the stack fixes of
+:mod:`constcl_mm.compat` (mmcv ops check, the missing mmaction2 DRN module,
+weights-only checkpoint loading, CPU distributed launch), then registers
+every constcl_mm module into the mmaction2 registries (and mmdet's, for the
+AVA heads).
 """
 from . import compat
 

@@ -10,9 +10,10 @@
 2. provides ``mmaction.models.localizers.drn``, which the mmaction2 1.2.0 wheel
    lacks although ``mmaction.models.localizers`` imports it (mmaction2 #2714);
 3. makes mmengine load checkpoints with ``torch.load(weights_only=True)`` on
-   every torch version, and allow-lists exactly the few non-tensor types that an
-   mmengine runner checkpoint holds, so that ``--resume`` and ``load_from``
-   work under torch >= 2.6 while an untrusted pickle still cannot run code;
+   every torch version, and allow-lists exactly the few non-tensor types
+   that an mmengine runner checkpoint holds, so that ``--resume`` and
+   ``load_from`` work under torch >= 2.6 while an untrusted pickle still
+   cannot run code;
 4. lets mmengine's ``pytorch`` launcher start on machines without CUDA
    (mmengine 0.10.7 calls ``torch.cuda.set_device`` unconditionally), with
    the gloo backend, so ``tools/dist_train.sh CONFIG N`` runs on CPUs.
@@ -36,7 +37,7 @@ _APPLIED = False
 
 
 class CheckpointSafetyError(pickle.UnpicklingError):
-    """A checkpoint holds objects that are not on the weights-only allow-list."""
+    """A checkpoint holds objects outside the weights-only allow-list."""
 
 
 # --------------------------------------------------------------------------

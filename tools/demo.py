@@ -16,6 +16,8 @@ import os
 import os.path as osp
 import sys
 
+from mmengine.config import DictAction
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -44,6 +46,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (bfloat16 on the CPU)')
     parser.add_argument('--config', default=DEMO_CONFIG)
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. optim_wrapper.optimizer.lr=0.01')
     return parser.parse_args()
 
 
@@ -106,6 +111,8 @@ def main() -> None:
         dict(type='CosineAnnealingLR', T_max=max(1, args.iters - warmup),
              eta_min=0.0, by_epoch=False, begin=warmup, end=args.iters)]
     cfg.default_hooks.checkpoint.interval = args.iters
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     if args.amp:
         enable_amp(cfg)
     adapt_cfg_to_machine(cfg)

@@ -14,7 +14,6 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,7 +51,7 @@ def parse_args() -> argparse.Namespace:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merges the command line into the config (the CLI wins)."""
-    from constcl_mm.utils import adapt_cfg_to_machine
+    from constcl_mm.utils import adapt_cfg_to_machine, set_work_dir
 
     if args.show or args.show_dir:
         hooks = cfg.setdefault('default_hooks', {})
@@ -77,25 +76,17 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     return adapt_cfg_to_machine(cfg)
 
 
 def main() -> None:
+    from constcl_mm.utils import build_runner
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmaction.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    runner.test()
+    build_runner(cfg).test()
 
 
 if __name__ == '__main__':

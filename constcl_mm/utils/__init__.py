@@ -1,5 +1,8 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .complexity import count_macs, count_parameters
-from .setup_env import adapt_cfg_to_machine
+from .setup_env import adapt_cfg_to_machine, build_runner, set_work_dir
 
-__all__ = ['adapt_cfg_to_machine', 'count_macs', 'count_parameters']
+__all__ = [
+    'adapt_cfg_to_machine', 'build_runner', 'count_macs', 'count_parameters',
+    'set_work_dir'
+]

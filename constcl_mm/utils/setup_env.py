@@ -1,7 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Runtime adjustments shared by ``tools/train.py`` and ``tools/test.py``."""
+import os.path as osp
+from typing import Optional
+
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import Runner
 
 
 def _loaders(cfg: Config):
@@ -43,3 +47,23 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
                 loader.get('persistent_workers', False):
             loader['persistent_workers'] = False
     return cfg
+
+
+def set_work_dir(cfg: Config, config_path: str,
+                 work_dir: Optional[str] = None) -> Config:
+    """CLI ``--work-dir`` > the config's ``work_dir`` >
+    ``./work_dirs/<config name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """The default Runner, or ``runner_type`` from the registry."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from mmaction.registry import RUNNERS
+    return RUNNERS.build(cfg)

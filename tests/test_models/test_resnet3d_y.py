@@ -56,6 +56,7 @@ def test_single_branch_variants():
     (dict(branches=('middle', )), 'branches'),
     (dict(padding='reflect'), 'padding'),
     (dict(conv_init='xavier'), 'conv_init'),
+    (dict(with_cp=True, cp_stages=('layer5', )), 'cp_stages'),
 ])
 def test_bad_config_values_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -78,7 +79,10 @@ def test_activation_checkpointing_gives_same_gradients():
     torch.manual_seed(0)
     plain = ResNet3dY(depth=50, out_indices=(3, 4))
     plain.init_weights()
-    cp = ResNet3dY(depth=50, out_indices=(3, 4), with_cp=True)
+    cp = ResNet3dY(depth=50, out_indices=(3, 4), with_cp=True,
+                   cp_stages=('stem', 'layer1', 'layer2', 'layer3', 'layer4',
+                              'layer4_local'))
+    assert all(b.with_cp for b in cp.layer4_local)
     cp.load_state_dict(plain.state_dict())
     x = torch.randn(2, 3, 4, 32, 32, requires_grad=True)
     grads = []

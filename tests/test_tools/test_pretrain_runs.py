@@ -2,7 +2,6 @@
 """End-to-end pretraining runs on real clips through tools/*.py."""
 import json
 import math
-import os
 import os.path as osp
 import subprocess
 import sys

@@ -37,7 +37,8 @@ class AutocastOptimWrapper(OptimWrapper):
             dtype = getattr(torch, dtype)
         if dtype not in (torch.bfloat16, torch.float16):
             raise ValueError(
-                f'optim_wrapper.dtype must be bfloat16 or float16, got {dtype}')
+                'optim_wrapper.dtype must be bfloat16 or float16, got '
+                f'{dtype}')
         self.cast_dtype = dtype
 
     @contextmanager

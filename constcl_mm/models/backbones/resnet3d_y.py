@@ -59,9 +59,14 @@ class ResNet3dY(ResNet3d):
         frozen_stages (int): Stages to freeze (-1: none; 4 freezes both
             res5 branches too). Defaults to -1.
         norm_eval (bool): Keep BN in eval mode. Defaults to False.
-        with_cp (bool): Activation checkpointing of the stem and of every
-            residual block (recomputed in the backward pass). Defaults to
-            False.
+        with_cp (bool): Activation checkpointing (recompute in the backward
+            pass) of the stages in ``cp_stages``. Defaults to False.
+        cp_stages (Sequence[str]): Stages checkpointed when ``with_cp``:
+            'stem', 'layer1'-'layer4', 'layer4_local'. The default, the stem
+            and res2-res3, holds most of the activation memory (large maps)
+            for a third of the forward compute; res4/res5 have small maps
+            and most of the compute. Defaults to
+            ``('stem', 'layer1', 'layer2')``.
         **kwargs: Other :class:`ResNet3d` arguments (``norm_cfg``,
             ``spatial_strides``, ``dilations`` ...).
     """
@@ -73,6 +78,7 @@ class ResNet3dY(ResNet3d):
                  pretrained: Optional[str] = None,
                  pretrained_branch: Optional[str] = None,
                  padding: str = 'symmetric',
+                 cp_stages: Sequence[str] = ('stem', 'layer1', 'layer2'),
                  conv_init: str = 'variance_scaling',
                  conv1_kernel: Sequence[int] = (5, 7, 7),
                  conv1_stride_t: int = 2,
@@ -109,6 +115,8 @@ class ResNet3dY(ResNet3d):
         if 'global' not in branches:
             del self.layer4
         self.res_layers = ['layer1', 'layer2', 'layer3']
+        self.cp_stages = tuple(cp_stages)
+        self._select_cp_stages()
         if padding == 'tf_same':
             convert_to_tf_same_padding(self)
         # freeze again: layer4_local did not exist when the parent froze
@@ -158,6 +166,18 @@ class ResNet3dY(ResNet3d):
             inflate=self.stage_inflations[3],
             inflate_style=self.inflate_style,
             with_cp=self.with_cp)
+
+    def _select_cp_stages(self) -> None:
+        """Keeps block checkpointing on in ``cp_stages`` only."""
+        known = {'stem', 'layer1', 'layer2', 'layer3', 'layer4',
+                 'layer4_local'}
+        unknown = set(self.cp_stages) - known
+        if unknown:
+            raise ValueError(f'cp_stages: unknown stages {sorted(unknown)}; '
+                             f'choose from {sorted(known)}')
+        for name in known - {'stem'}:
+            for block in getattr(self, name, ()):
+                block.with_cp = self.with_cp and name in self.cp_stages
 
     def _res5_layers(self) -> Tuple[nn.Module, ...]:
         return tuple(
@@ -223,7 +243,8 @@ class ResNet3dY(ResNet3d):
             Tensor or tuple[Tensor]: The ``out_indices`` features, e.g.
             ``(res5, res5_1)``, each ``(N, 2048, T/2, H/32, W/32)``.
         """
-        if self.with_cp and self.training and torch.is_grad_enabled():
+        if self.with_cp and 'stem' in self.cp_stages and self.training \
+                and torch.is_grad_enabled():
             # the stem's outputs are the largest activations (112x112 per
             # frame at 224): recompute them too. Non-reentrant, because the
             # input clip itself does not require grad.

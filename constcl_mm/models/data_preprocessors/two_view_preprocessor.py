@@ -1,5 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 from mmaction.registry import MODELS

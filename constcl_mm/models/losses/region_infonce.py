@@ -12,7 +12,8 @@ _LARGE_NUM = 1e9
 def match_regions(inst_a: torch.Tensor,
                   inst_b: torch.Tensor,
                   valid_a: Optional[torch.Tensor] = None,
-                  valid_b: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+                  valid_b: Optional[torch.Tensor] = None
+                  ) -> Dict[str, torch.Tensor]:
     """Positive pairs: argmax cosine similarity of raw region features.
 
     ``S[b, i, j] = n(h_a[b, i]) . n(h_b[b, j])``; for a->b the target of

@@ -17,7 +17,9 @@ class CoordinateMLPEncoding(nn.Module):
         out_channels (int): Output width of each MLP. Defaults to 8.
     """
 
-    def __init__(self, hidden_channels: int = 4, out_channels: int = 8) -> None:
+    def __init__(self,
+                 hidden_channels: int = 4,
+                 out_channels: int = 8) -> None:
         super().__init__()
         self.temporal_mlp = nn.Sequential(
             nn.Linear(1, hidden_channels), nn.ReLU(inplace=True),

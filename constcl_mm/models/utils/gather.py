@@ -1,5 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""All-gather with gradient, the PyTorch form of ``tpu_cross_replica_concat``."""
+"""All-gather with gradient: PyTorch's ``tpu_cross_replica_concat``."""
 from typing import Tuple
 
 import torch

@@ -60,8 +60,9 @@ def convert_to_tf_same_padding(module: nn.Module) -> nn.Module:
         nn.Module: ``module``.
     """
     for name, child in module.named_children():
-        if isinstance(child, nn.Conv3d) and any(p > 0
-                                               for p in child.padding):
+        padded = isinstance(child, nn.Conv3d) and any(
+            p > 0 for p in child.padding)
+        if padded:
             child.__class__ = Conv3dTFSame
             child.padding = (0, 0, 0)
         elif isinstance(child, nn.MaxPool3d) and not isinstance(

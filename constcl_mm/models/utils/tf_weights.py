@@ -18,7 +18,8 @@ _NECK_RULES = (
     (r'spatial_mlp_l1/(kernel|bias)', 'positional_encoding.spatial_mlp.0'),
     (r'spatial_mlp_l2/(kernel|bias)', 'positional_encoding.spatial_mlp.2'),
     (r'transformer_decoder/layer_(\d+)/mha_(\d+)/'
-     r'(query|key|value|ffn1|ffn2)/(kernel|bias)', 'decoder.layers.{0}.{1}.{2}'),
+     r'(query|key|value|ffn1|ffn2)/(kernel|bias)',
+     'decoder.layers.{0}.{1}.{2}'),
     (r'transformer_decoder/layer_(\d+)/mha_(\d+)/layer_norm/(gamma|beta)',
      'decoder.layers.{0}.{1}.layer_norm'),
     (r'dense/(kernel|bias)', 'projection'),
