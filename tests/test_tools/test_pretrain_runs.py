@@ -12,7 +12,7 @@ from conftest import REPO_ROOT, data_path
 from test_launchers import free_port, run_env
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'constcl',
-                'constcl_r3d50y_1xb4-16x2x2-60it_demo.py')
+                'constcl_r3d50y_1xb4-16x2x2-100it_demo.py')
 
 
 @pytest.fixture(scope='module')
