@@ -52,6 +52,8 @@ def test_missing_mmcv_ops_fail_at_import_with_the_fix():
 def _train_toy(work_dir, max_iters, resume=False, load_from=None):
     cfg = Config.fromfile(TOY_CFG)
     cfg.work_dir = str(work_dir)
+    # runners created within one second would share their message hub
+    cfg.experiment_name = f'{osp.basename(work_dir)}_{max_iters}_{resume}'
     cfg.train_cfg.max_iters = max_iters
     cfg.param_scheduler = [
         dict(type='CosineAnnealingLR', T_max=4, by_epoch=False, end=4)]

@@ -82,11 +82,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 def main() -> None:
-    from constcl_mm.utils import build_runner
+    from constcl_mm.utils import build_runner, finish_distributed
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     build_runner(cfg).test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

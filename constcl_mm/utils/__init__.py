@@ -1,8 +1,9 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .complexity import count_macs, count_parameters
-from .setup_env import adapt_cfg_to_machine, build_runner, set_work_dir
+from .setup_env import (adapt_cfg_to_machine, build_runner,
+                        finish_distributed, set_work_dir)
 
 __all__ = [
     'adapt_cfg_to_machine', 'build_runner', 'count_macs', 'count_parameters',
-    'set_work_dir'
+    'finish_distributed', 'set_work_dir'
 ]

@@ -67,3 +67,17 @@ def build_runner(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
     from mmaction.registry import RUNNERS
     return RUNNERS.build(cfg)
+
+
+def finish_distributed() -> None:
+    """Destroys the default process group after a successful run.
+
+    Without it, gloo's worker threads can abort the process at interpreter
+    exit ("terminate called without an active exception", SIGABRT), failing
+    a run that completed. Called only after success: destroying the group
+    while other ranks are still in a collective would hang them.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
