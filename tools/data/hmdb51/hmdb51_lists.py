@@ -22,15 +22,13 @@ import argparse
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
-Entry = Tuple[str, int]  # (relative video path, 0-based label)
+from constcl_mm.utils.list_files import (AnnotationError, Entry,
+                                         drop_missing, write_list)
+
 SPLIT_FILE = re.compile(r'^(?P<cls>.+)_test_split(?P<split>\d+)\.txt$')
 FLAG_TRAIN, FLAG_TEST, FLAG_UNUSED = '1', '2', '0'
-
-
-class AnnotationError(ValueError):
-    """A malformed or inconsistent line in an official annotation file."""
 
 
 def find_split_files(ann_dir: str) -> Dict[str, Dict[int, str]]:
@@ -70,28 +68,6 @@ def parse_split_file(path: str) -> Dict[str, List[str]]:
             seen.add(parts[0])
             out[roles[parts[1]]].append(parts[0])
     return out
-
-
-def drop_missing(entries: List[Entry], video_dir: Optional[str],
-                 strict: bool) -> Tuple[List[Entry], List[str]]:
-    """Splits entries into present videos and missing paths."""
-    if video_dir is None:
-        return entries, []
-    present, missing = [], []
-    for entry in entries:
-        (present if osp.isfile(osp.join(video_dir, entry[0])) else
-         missing).append(entry)
-    if missing and strict:
-        raise FileNotFoundError(
-            f'{len(missing)} videos are missing under {video_dir}, e.g. ' +
-            ', '.join(m[0] for m in missing[:5]))
-    return present, [m[0] for m in missing]
-
-
-def write_list(path: str, entries: Sequence[Entry]) -> None:
-    with open(path, 'w') as f:
-        for video, label in entries:
-            f.write(f'{video} {label}\n')
 
 
 def build_lists(ann_dir: str,

@@ -32,12 +32,10 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-Entry = Tuple[str, int]  # (relative video path, 0-based label)
+from constcl_mm.utils.list_files import (AnnotationError, Entry,
+                                         drop_missing, write_list)
+
 REQUIRED = ('label', 'youtube_id', 'time_start', 'time_end')
-
-
-class AnnotationError(ValueError):
-    """A malformed or inconsistent row in an official annotation file."""
 
 
 def read_label_map(path: str) -> List[str]:
@@ -125,28 +123,6 @@ def classes_from_csv(path: str) -> List[str]:
     if '' in labels:
         raise AnnotationError(f'{path}: rows with an empty label')
     return sorted(labels)
-
-
-def drop_missing(entries: List[Entry], video_dir: Optional[str],
-                 strict: bool) -> Tuple[List[Entry], List[str]]:
-    """Splits entries into present videos and missing paths."""
-    if video_dir is None:
-        return entries, []
-    present, missing = [], []
-    for entry in entries:
-        (present if osp.isfile(osp.join(video_dir, entry[0])) else
-         missing).append(entry)
-    if missing and strict:
-        raise FileNotFoundError(
-            f'{len(missing)} videos are missing under {video_dir}, e.g. ' +
-            ', '.join(m[0] for m in missing[:5]))
-    return present, [m[0] for m in missing]
-
-
-def write_list(path: str, entries: Sequence[Entry]) -> None:
-    with open(path, 'w') as f:
-        for video, label in entries:
-            f.write(f'{video} {label}\n')
 
 
 def build_lists(csvs: Dict[str, str],

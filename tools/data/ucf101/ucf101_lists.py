@@ -21,11 +21,8 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-Entry = Tuple[str, int]  # (relative video path, 0-based label)
-
-
-class AnnotationError(ValueError):
-    """A malformed or inconsistent line in an official annotation file."""
+from constcl_mm.utils.list_files import (AnnotationError, Entry,
+                                         drop_missing, write_list)
 
 
 def read_lines(path: str) -> List[Tuple[int, str]]:
@@ -117,28 +114,6 @@ def parse_testlist(path: str, classes: Sequence[str]) -> List[Entry]:
         entries.append((parts[0].replace('\\', '/'),
                         _label_of(parts[0], lookup, where)))
     return entries
-
-
-def drop_missing(entries: List[Entry], video_dir: Optional[str],
-                 strict: bool) -> Tuple[List[Entry], List[str]]:
-    """Splits entries into present videos and missing paths."""
-    if video_dir is None:
-        return entries, []
-    present, missing = [], []
-    for entry in entries:
-        (present if osp.isfile(osp.join(video_dir, entry[0])) else
-         missing).append(entry)
-    if missing and strict:
-        raise FileNotFoundError(
-            f'{len(missing)} videos are missing under {video_dir}, e.g. ' +
-            ', '.join(m[0] for m in missing[:5]))
-    return present, [m[0] for m in missing]
-
-
-def write_list(path: str, entries: Sequence[Entry]) -> None:
-    with open(path, 'w') as f:
-        for video, label in entries:
-            f.write(f'{video} {label}\n')
 
 
 def build_lists(ann_dir: str,

@@ -1,0 +1,43 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Helpers shared by the ``tools/data/*`` list builders."""
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+Entry = Tuple[str, int]  # (relative video path, 0-based label)
+
+
+class AnnotationError(ValueError):
+    """A malformed or inconsistent line in an official annotation file."""
+
+
+def drop_missing(entries: List[Entry], video_dir: Optional[str],
+                 strict: bool) -> Tuple[List[Entry], List[str]]:
+    """Splits entries into present videos and missing paths.
+
+    Args:
+        entries (list[tuple]): ``(relative path, label)`` pairs.
+        video_dir (str, optional): Folder the paths are relative to; None
+            keeps every entry.
+        strict (bool): Raise ``FileNotFoundError`` when any video is missing.
+
+    Returns:
+        tuple: The present entries and the missing relative paths.
+    """
+    if video_dir is None:
+        return entries, []
+    present, missing = [], []
+    for entry in entries:
+        (present if osp.isfile(osp.join(video_dir, entry[0])) else
+         missing).append(entry)
+    if missing and strict:
+        raise FileNotFoundError(
+            f'{len(missing)} videos are missing under {video_dir}, e.g. ' +
+            ', '.join(m[0] for m in missing[:5]))
+    return present, [m[0] for m in missing]
+
+
+def write_list(path: str, entries: Sequence[Entry]) -> None:
+    """Writes an mmaction2 list file, one ``path label`` per line."""
+    with open(path, 'w') as f:
+        for video, label in entries:
+            f.write(f'{video} {label}\n')
