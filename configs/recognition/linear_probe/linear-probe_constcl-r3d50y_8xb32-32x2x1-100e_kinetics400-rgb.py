@@ -8,22 +8,8 @@ _base_ = [
     '../../_base_/models/r3d50y_linear-probe.py',
     '../../_base_/datasets/kinetics400_video_32x2x1-cvrl.py',
     '../../_base_/schedules/sgd_linear-probe_cosine_100e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/linear_probe_runtime.py'
 ]
 
 model = dict(cls_head=dict(num_classes=400))
 train_dataloader = dict(batch_size=32)
-
-# The runtime's hooks without SyncBuffersHook: the frozen BN statistics need
-# no synchronisation across GPUs, and its sum-then-divide averaging of
-# identical buffers could still change their last bit.
-default_hooks = dict(
-    _delete_=True,
-    runtime_info=dict(type='RuntimeInfoHook'),
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=3,
-        save_best='auto'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))

@@ -1,0 +1,16 @@
+# Runtime of the linear-probe runs: the default runtime without
+# SyncBuffersHook. The frozen BN statistics need no synchronisation across
+# GPUs, and its sum-then-divide averaging of identical buffers could still
+# change their last bit.
+_base_ = ['./default_runtime.py']
+
+default_hooks = dict(
+    _delete_=True,
+    runtime_info=dict(type='RuntimeInfoHook'),
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=20, ignore_last=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=5, max_keep_ckpts=3,
+        save_best='auto'),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
