@@ -1,7 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .transforms import *  # noqa: F401,F403
-from .ava_kinetics_dataset import (MixedAVAKineticsDataset,
-                                   SampleAVAKineticsFrames)
+from .ava_kinetics_dataset import MixedAVAKineticsDataset
 from .got10k_pair_dataset import GOT10kPairDataset
 from .otb_dataset import (OTB100_TARGETS, OTB100Dataset, OTBTarget,
                           load_sot_bboxes, parse_otb_infos)
@@ -16,5 +15,5 @@ __all__ = [
     'TwoViewRawframeDataset', 'parse_video_list', 'parse_rawframe_list',
     'GOT10kPairDataset', 'OTB100Dataset', 'OTB100_TARGETS', 'OTBTarget',
     'load_sot_bboxes', 'parse_otb_infos', 'VideoSampler',
-    'MixedAVAKineticsDataset', 'SampleAVAKineticsFrames'
+    'MixedAVAKineticsDataset'
 ]

@@ -25,8 +25,8 @@ extends): one row per (person box, action) of a keyframe::
   (mmaction2's ``tools/data/ava_kinetics`` rewrites the csv that way) are
   read as is.
 * **Mixed files** (AVA and Kinetics rows in one csv): the source of each row
-  follows :func:`~constcl_mm.evaluation.functional.ava_kinetics.
-  infer_source`; the metric uses the same rule.
+  follows :func:`~constcl_mm.datasets.ava_annotations.infer_source`; the
+  metric uses the same rule.
 
 Without a proposal file the ground-truth boxes are the proposals (training
 on ground-truth person boxes, or testing "with GT boxes").
@@ -39,121 +39,15 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmaction.datasets import AVADataset
-from mmaction.datasets.transforms import SampleAVAFrames
-from mmaction.registry import DATASETS, TRANSFORMS
+from mmaction.registry import DATASETS
 from mmengine.fileio import load
 from mmengine.logging import MMLogger
 
-from ..evaluation.functional.ava_kinetics import (AVA, KINETICS, SOURCES,
-                                                  AnnotationError,
-                                                  infer_source, keyframe_key,
-                                                  parse_ava_row,
-                                                  parse_kinetics_clip_name,
-                                                  read_exclusions,
-                                                  read_video_list)
-
-ClipIndex = Dict[str, List[Tuple[int, int, str]]]
-
-
-def read_kinetics_clip_index(path: Optional[str] = None,
-                             frame_root: Optional[str] = None) -> ClipIndex:
-    """YouTube id -> [(start, end, clip folder name)] of the Kinetics clips.
-
-    Args:
-        path (str, optional): A list of clips, one a line: a folder name
-            ``<ytid>_<start:06d>_<end:06d>`` or ``youtube_id,start,end``
-            (a header line starting with ``youtube_id`` is skipped).
-        frame_root (str, optional): Without ``path``, the clip folders under
-            this directory are listed.
-
-    Returns:
-        dict: The clips of every YouTube id, sorted by start.
-    """
-    index = defaultdict(list)
-    if path is not None:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'Kinetics clip list {path} does not '
-                                    'exist')
-        with open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line or line.startswith('youtube_id'):
-                    continue
-                fields = [v.strip() for v in line.split(',')]
-                if len(fields) == 1:
-                    parsed = parse_kinetics_clip_name(
-                        osp.basename(fields[0].rstrip('/')))
-                elif len(fields) == 3:
-                    try:
-                        parsed = (fields[0], int(float(fields[1])),
-                                  int(float(fields[2])))
-                    except ValueError:
-                        parsed = None
-                else:
-                    parsed = None
-                if parsed is None:
-                    raise AnnotationError(
-                        f'{path}:{lineno}: expected a clip folder name '
-                        '<youtube_id>_<start:06d>_<end:06d> or '
-                        f'youtube_id,start,end, got {line!r}')
-                ytid, start, end = parsed
-                index[ytid].append(
-                    (start, end, f'{ytid}_{start:06d}_{end:06d}'))
-    elif frame_root is not None and osp.isdir(frame_root):
-        with os.scandir(frame_root) as entries:
-            for entry in entries:
-                parsed = parse_kinetics_clip_name(entry.name)
-                if parsed is not None and entry.is_dir():
-                    index[parsed[0]].append((parsed[1], parsed[2],
-                                             entry.name))
-    for clips in index.values():
-        clips.sort()
-    return dict(index)
-
-
-def find_clip(clips: Sequence[Tuple[int, int, str]],
-              timestamp: Decimal) -> Optional[Tuple[int, int, str]]:
-    """The clip containing ``timestamp``, the most central one if several."""
-    covering = [c for c in clips if c[0] <= timestamp <= c[1]]
-    if not covering:
-        return None
-    return min(covering,
-               key=lambda c: abs(Decimal(c[0] + c[1]) / 2 - timestamp))
-
-
-@TRANSFORMS.register_module()
-class SampleAVAKineticsFrames(SampleAVAFrames):
-    """``SampleAVAFrames`` that also samples around Kinetics keyframes.
-
-    AVA entries are sampled exactly as mmaction2's ``SampleAVAFrames`` does.
-    Entries of :class:`MixedAVAKineticsDataset` that carry a
-    ``keyframe_index`` (the 1-based frame file of the keyframe, which a
-    fractional timestamp cannot give ``SampleAVAFrames``) and a
-    ``frame_range`` (first and last frame file) are sampled around it:
-    ``clip_len`` frames ``frame_interval`` apart, centred on the keyframe
-    (with the same random offsets in training), clamped to the clip.
-
-    Args:
-        clip_len (int): Frames per clip.
-        frame_interval (int): Temporal stride. Defaults to 2.
-        test_mode (bool): No random offsets. Defaults to False.
-    """
-
-    def transform(self, results: dict) -> dict:
-        if 'keyframe_index' not in results:
-            return super().transform(results)
-        first, last = results['frame_range']
-        offsets = np.random.randint(
-            -self.frame_interval // 2, (self.frame_interval + 1) // 2,
-            size=self.clip_len)
-        frame_inds = self._get_clips(int(results['keyframe_index']), offsets,
-                                     (first, last + 1))
-        results['frame_inds'] = np.asarray(frame_inds, dtype=np.int32)
-        results['clip_len'] = self.clip_len
-        results['frame_interval'] = self.frame_interval
-        results['num_clips'] = 1
-        results['crop_quadruple'] = np.array([0, 0, 1, 1], dtype=np.float32)
-        return results
+from ..utils.errors import AnnotationError
+from .ava_annotations import (AVA, KINETICS, SOURCES, ClipIndex, find_clip,
+                              infer_source, keyframe_key, parse_ava_row,
+                              parse_kinetics_clip_name, read_exclusions,
+                              read_kinetics_clip_index, read_video_list)
 
 
 @DATASETS.register_module()

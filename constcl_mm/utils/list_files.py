@@ -6,10 +6,6 @@ from typing import List, Optional, Sequence, Tuple
 Entry = Tuple[str, int]  # (relative video path, 0-based label)
 
 
-class AnnotationError(ValueError):
-    """A malformed or inconsistent line in an official annotation file."""
-
-
 def drop_missing(entries: List[Entry], video_dir: Optional[str],
                  strict: bool) -> Tuple[List[Entry], List[str]]:
     """Splits entries into present videos and missing paths.

@@ -103,7 +103,6 @@ def test_kinetics_clip_matching(tmp_path):
     assert out['download.csv'].read_text().splitlines()[1:] == [
         'kin_video_02,0,10']
     # the clip list feeds the dataset's kinetics_clip_list
-    from constcl_mm.datasets.ava_kinetics_dataset import \
-        read_kinetics_clip_index
+    from constcl_mm.datasets.ava_annotations import read_kinetics_clip_index
     index = read_kinetics_clip_index(str(out['clips.txt']))
     assert index['kin_video_01'] == [(10, 20, 'kin_video_01_000010_000020')]

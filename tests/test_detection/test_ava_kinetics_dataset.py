@@ -8,8 +8,8 @@ from detection_helpers import (AK_GT, ava_fixture,  # noqa: F401
                                build_ava_kinetics_tree, real_frames_dir)
 from mmaction.registry import DATASETS
 
-from constcl_mm.evaluation.functional.ava_kinetics import (AVA, KINETICS,
-                                                           AnnotationError)
+from constcl_mm.datasets.ava_annotations import AVA, KINETICS
+from constcl_mm.utils import AnnotationError
 
 def sampling_pipeline(sampler='SampleAVAKineticsFrames'):
     return [

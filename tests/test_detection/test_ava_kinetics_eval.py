@@ -9,10 +9,14 @@ import torch
 from detection_helpers import eval_fixture
 from mmaction.registry import METRICS
 
-from constcl_mm.evaluation.functional.ava_kinetics import (
-    AVA, KINETICS, AnnotationError, ava_kinetics_eval, collect_keyframes,
-    infer_source, keyframe_key, parse_ava_row, read_ava_csv, read_exclusions,
-    read_label_file)
+from constcl_mm.datasets.ava_annotations import (AVA, KINETICS,
+                                                 collect_keyframes,
+                                                 infer_source, keyframe_key,
+                                                 parse_ava_row, read_ava_csv,
+                                                 read_exclusions,
+                                                 read_label_file)
+from constcl_mm.evaluation.functional import ava_kinetics_eval
+from constcl_mm.utils import AnnotationError
 
 GOLDEN = 0.09385521885521886  # official ActivityNet get_ava_performance.py
 

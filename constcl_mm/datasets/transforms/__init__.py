@@ -1,4 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
+from .ava_sampling import SampleAVAKineticsFrames
 from .clip_geometric import (MultiViewFlip, MultiViewRandomResizedCrop,
                              sample_distorted_crop)
 from .clip_photometric import (MultiViewColorJitter, MultiViewGaussianBlur,
@@ -18,7 +19,7 @@ from .video_readers import (BaseFrameReader, DecordReader, OpenCVReader,
                             open_video)
 
 __all__ = [
-    'VideoReaderInit', 'MultiClipDecode', 'CVRLSampleFrames',
+    'SampleAVAKineticsFrames', 'VideoReaderInit', 'MultiClipDecode', 'CVRLSampleFrames',
     'cvrl_offset_cdf', 'cvrl_sample_offset', 'MultiViewRandomResizedCrop',
     'MultiViewFlip', 'sample_distorted_crop', 'MultiViewColorJitter',
     'MultiViewGrayscale', 'MultiViewGaussianBlur', 'MultiViewSolarize',

@@ -6,13 +6,13 @@ from mmaction.structures import bbox2result
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from ..functional.ava_kinetics import (KINETICS, SOURCES, AnnotationError,
-                                       ava_kinetics_eval, collect_keyframes,
-                                       keyframe_key, parse_timestamp,
-                                       read_ava_csv,
-                                       read_exclusions, read_label_file,
-                                       read_video_list, split_keyframe_key,
-                                       write_ava_results)
+from ...datasets.ava_annotations import (KINETICS, SOURCES,
+                                         collect_keyframes, keyframe_key,
+                                         parse_timestamp, read_ava_csv,
+                                         read_exclusions, read_label_file,
+                                         read_video_list, split_keyframe_key)
+from ...utils.errors import AnnotationError
+from ..functional.ava_kinetics import ava_kinetics_eval, write_ava_results
 
 EVAL_KEYS = ('all', 'processed')
 
@@ -35,8 +35,7 @@ class AVAKineticsMetric(BaseMetric):
     Args:
         ann_file (str): Ground-truth csv: AVA, Kinetics or both mixed
             (sources inferred per row, see
-            :func:`~constcl_mm.evaluation.functional.ava_kinetics.
-            infer_source`).
+            :func:`~constcl_mm.datasets.ava_annotations.infer_source`).
         label_file (str): pbtxt label map of the evaluated classes
             (``ava_action_list_v2.2_for_activitynet_2019.pbtxt``, 60).
         exclude_file (str, optional): AVA excluded keyframes.

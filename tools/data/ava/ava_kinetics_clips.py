@@ -26,21 +26,17 @@ Usage::
         --missing missing_val.txt
 """
 import argparse
-import csv
-import os.path as osp
 import sys
+import csv
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-        osp.abspath(__file__))))))
-
-from constcl_mm.datasets.ava_kinetics_dataset import (  # noqa: E402
-    find_clip, read_kinetics_clip_index)
-from constcl_mm.evaluation.functional.ava_kinetics import (  # noqa: E402
-    KINETICS, AnnotationError, infer_source, keyframe_key, parse_ava_row,
-    parse_kinetics_clip_name)
+from constcl_mm.datasets.ava_annotations import (KINETICS, find_clip,
+                                                 infer_source, keyframe_key,
+                                                 parse_ava_row,
+                                                 parse_kinetics_clip_name,
+                                                 read_kinetics_clip_index)
+from constcl_mm.utils import AnnotationError
 
 
 def read_kinetics_csv(path: str) -> Dict[str, List[Tuple[int, int]]]:

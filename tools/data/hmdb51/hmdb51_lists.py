@@ -24,8 +24,8 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
-from constcl_mm.utils.list_files import (AnnotationError, Entry,
-                                         drop_missing, write_list)
+from constcl_mm.utils import AnnotationError
+from constcl_mm.utils.list_files import Entry, drop_missing, write_list
 
 SPLIT_FILE = re.compile(r'^(?P<cls>.+)_test_split(?P<split>\d+)\.txt$')
 FLAG_TRAIN, FLAG_TEST, FLAG_UNUSED = '1', '2', '0'

@@ -32,8 +32,8 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from constcl_mm.utils.list_files import (AnnotationError, Entry,
-                                         drop_missing, write_list)
+from constcl_mm.utils import AnnotationError
+from constcl_mm.utils.list_files import Entry, drop_missing, write_list
 
 REQUIRED = ('label', 'youtube_id', 'time_start', 'time_end')
 
