@@ -16,7 +16,9 @@
    cannot run code;
 4. lets mmengine's ``pytorch`` launcher start on machines without CUDA
    (mmengine 0.10.7 calls ``torch.cuda.set_device`` unconditionally), with
-   the gloo backend, so ``tools/dist_train.sh CONFIG N`` runs on CPUs.
+   the gloo backend, so ``tools/dist_train.sh CONFIG N`` runs on CPUs;
+5. makes ``Runner.resume`` refuse, with the file named, a checkpoint that
+   cannot continue the run (:mod:`constcl_mm.engine.resume_checks`).
 """
 import importlib.util
 import os.path as osp
@@ -128,12 +130,29 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
         'only HistoryBuffer statistics methods may be looked up')
 
 
+def _empty_bytes(*args: Any) -> bytes:
+    """The only ``bytes(...)`` a runner checkpoint may call.
+
+    numpy pickles the data of an empty array (for example the history of an
+    mmengine ``HistoryBuffer`` that was never updated) as ``bytes()``; data
+    of non-empty arrays goes through ``_codecs.encode``, which torch handles
+    itself. ``bytes(n)`` would allocate ``n`` bytes, so arguments are
+    refused.
+    """
+    if args:
+        raise CheckpointSafetyError(
+            f'refused bytes{args!r} while loading a checkpoint: only the '
+            'empty bytes() of an empty numpy array may be built')
+    return b''
+
+
 def checkpoint_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """The non-tensor globals an mmengine runner checkpoint contains.
 
     Found with ``torch.serialization.get_unsafe_globals_in_checkpoint`` on
     runner checkpoints (``message_hub`` holds ``HistoryBuffer`` objects with
-    numpy arrays and numpy scalars); nothing else is allowed.
+    numpy arrays and numpy scalars; an empty array adds ``bytes()``);
+    nothing else is allowed.
     """
     import numpy as np
     from mmengine.logging import HistoryBuffer
@@ -144,6 +163,7 @@ def checkpoint_safe_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
         np.ndarray,
         np.dtype,
         (_history_buffer_getattr, 'builtins.getattr'),
+        (_empty_bytes, 'builtins.bytes'),
     ]
     # numpy 2 pickles under numpy._core, numpy 1 under numpy.core.
     for module in ('numpy._core.multiarray', 'numpy.core.multiarray'):
@@ -289,4 +309,6 @@ def apply() -> None:
     install_drn_stub()
     install_safe_checkpoint_loading()
     install_cpu_distributed()
+    from .engine.resume_checks import install_resume_checks
+    install_resume_checks()
     _APPLIED = True

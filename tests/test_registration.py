@@ -158,6 +158,8 @@ def build_cfgs(fx):
             type='AVAKineticsMetric', ann_file=ava('ava_sample.csv'),
             label_file=ava('action_list.txt')),
         'AutocastOptimWrapper': None,  # needs an optimizer: built below
+        'AtomicCheckpointHook': dict(type='AtomicCheckpointHook',
+                                     interval=1),
     }
 
 

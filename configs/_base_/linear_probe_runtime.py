@@ -11,6 +11,6 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=3,
+        type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'))

@@ -71,5 +71,5 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, ignore_last=False),
     checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=3,
+        type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
         save_best='auto'))
