@@ -7,6 +7,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # fits WarmupCosineLR to the loop and warns about schedulers that do
+    # not span it (constcl_mm.engine.LoopScheduleHook)
+    loop_schedule=dict(type='LoopScheduleHook'),
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))

@@ -10,6 +10,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    loop_schedule=dict(type='LoopScheduleHook'),
     checkpoint=dict(
         type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
         save_best='auto'),

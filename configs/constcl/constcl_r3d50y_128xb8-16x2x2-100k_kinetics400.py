@@ -1,12 +1,8 @@
-# The 100k-iteration schedule (official const_cl_pretrain_k400_100k.yaml).
+# The paper's recipe (5-epoch warmup, cosine after it) over 100k iterations,
+# the length of the official const_cl_pretrain_k400_100k.yaml (whose own
+# warmup and cosine are in ..._100k_kinetics400_official-schedule.py). The
+# schedule follows train_cfg.max_iters (WarmupCosineLR).
 _base_ = ['./constcl_r3d50y_128xb8-16x2x2-200k_kinetics400.py']
 
 max_iters = 100000
-warmup_iters = 1151
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', T_max=max_iters - warmup_iters,
-         eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
-]

@@ -36,15 +36,17 @@ train_dataloader = dict(
         pipeline=train_pipeline))
 
 max_iters = 100
-warmup_iters = 5
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=3e-4))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', T_max=max_iters - warmup_iters,
-         eta_min=0.0, by_epoch=False, begin=warmup_iters, end=max_iters),
-]
+# warmup over the first 5% of the run, cosine to 0 at its last step; both
+# follow train_cfg.max_iters (e.g. --cfg-options train_cfg.max_iters=6)
+param_scheduler = dict(
+    _delete_=True,
+    type='WarmupCosineLR',
+    warmup=dict(ratio=0.05),
+    start_factor=0.1,
+    cosine_origin='warmup_end',
+    by_epoch=False)
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=50, max_keep_ckpts=2))

@@ -87,13 +87,13 @@ def test_linear_probe_protocol(path):
     assert head.type == 'LinearProbeHead' and head.normalize is True
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay,
-            opt.nesterov) == ('SGD', 32.0, 0.9, 0.0, False)
-    assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=1024)
+            opt.nesterov) == ('SGD', 8.0, 0.9, 0.0, False)
+    # CVRL's 32.0 per 1024 clips, stated for the 8 x 32 of the name
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=256)
     assert cfg.train_cfg.max_epochs == 100
-    warmup, cosine = cfg.param_scheduler
-    assert warmup.type == 'LinearLR' and warmup.end == 5
-    assert cosine.type == 'CosineAnnealingLR' and cosine.eta_min == 0
-    assert (cosine.begin, cosine.end) == (5, 100)
+    sched = cfg.param_scheduler
+    assert sched.type == 'WarmupCosineLR' and sched.warmup == dict(ratio=0.05)
+    assert sched.get('eta_min_ratio', 0) == 0 and 'end' not in sched
     assert 'sync_buffers' not in cfg.default_hooks
 
 
@@ -105,7 +105,7 @@ def test_fine_tuning_trains_everything(path):
     bb = cfg.model.backbone
     assert bb.frozen_stages == -1 and bb.norm_eval is False
     assert cfg.model.cls_head.type == 'I3DHead'
-    assert cfg.auto_scale_lr.enable is True
+    assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=64)
 
 
 @pytest.mark.parametrize(

@@ -22,13 +22,14 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
     clip_grad=dict(max_norm=40, norm_type=2))
 
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs,
-         eta_min=0.0, by_epoch=True, begin=warmup_epochs, end=max_epochs,
-         convert_to_iter_based=True),
-]
+# per-iteration warmup and cosine; both follow train_cfg.max_epochs
+param_scheduler = dict(
+    type='WarmupCosineLR',
+    warmup=dict(epochs=warmup_epochs),
+    start_factor=1e-3,
+    cosine_origin='warmup_end',
+    by_epoch=False)
 
-# The LR follows the real batch: LR x (GPUs x batch_size) / 64.
-auto_scale_lr = dict(enable=True, base_batch_size=64)
+# LR 0.1 is the LR of the batch in the config names (8 GPUs x 8 clips = 64);
+# `--auto-scale-lr` rescales it by (GPUs x batch_size) / 64.
+auto_scale_lr = dict(enable=False, base_batch_size=64)
