@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from constcl_mm.models.necks import (ContextCrossAttentionNeck,
-                                     context_frame_indices)
+from constcl_mm.models.common import context_frame_indices
+from constcl_mm.models.necks import ContextCrossAttentionNeck
 
 
 def inputs(b=2, c=16, t=8, n=4, hw=7, seed=0):
@@ -95,8 +95,7 @@ def test_gradients_reach_features_and_every_parameter():
 
 
 def test_nearest_context_follows_the_other_views_keyframe():
-    from constcl_mm.models.necks.context_cross_attention_neck import \
-        nearest_context_indices
+    from constcl_mm.models.necks import nearest_context_indices
     # T'=8 feature frames, stride-2 stem, frame interval 2: feature frame j
     # of a clip starting at s covers raw frames s + 4j .. s + 4j + 2
     starts_q = torch.tensor([0, 100, 0])

@@ -1,4 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
+"""Learned coordinate encoding of the context memory grid."""
 import torch
 import torch.nn as nn
 

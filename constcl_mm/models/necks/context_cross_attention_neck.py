@@ -5,38 +5,11 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
+from ..common import (KERAS_LINEAR_INIT, build_context_attention,
+                      check_context_length, context_frame_indices,
+                      context_memory)
 from ..utils.normalize import l2_normalize
 from ..utils.roi_align import roi_align_pooled
-from .context_decoder import ContextDecoder
-from .positional_encoding import CoordinateMLPEncoding
-
-
-def context_frame_indices(num_frames: int, context_length: int) -> List[int]:
-    """Feature frames forming the context memory (official indexing).
-
-    The memory is centred on the keyframe ``T // 2`` with stride
-    ``T // L``: for ``T = 8`` and ``L = 5`` these are frames 2-6; ``L = 3``
-    gives 2, 4, 6 and ``L = 1`` the keyframe alone.
-
-    Args:
-        num_frames (int): Feature frames T'.
-        context_length (int): Memory frames L (odd, ``1 <= L <= T'``).
-
-    Returns:
-        list[int]: The L frame indices.
-    """
-    if context_length < 1 or context_length % 2 == 0:
-        raise ValueError(
-            f'context_length must be a positive odd number (or 0 for '
-            f'vanilla region contrast), got {context_length}')
-    if context_length > num_frames:
-        raise ValueError(
-            f'context_length {context_length} is larger than the number of '
-            f'feature frames {num_frames}')
-    keyframe = num_frames // 2
-    stride = num_frames // context_length
-    half = context_length // 2
-    return [keyframe + k * stride for k in range(-half, half + 1)]
 
 
 def nearest_context_indices(query_starts: torch.Tensor,
@@ -125,7 +98,8 @@ class ContextCrossAttentionNeck(BaseModule):
         temporal_stride (int): Input frames per feature frame (the stem's
             temporal stride), for 'nearest'. Defaults to 2.
         init_cfg (dict | list[dict], optional): Defaults to Keras'
-            glorot-uniform kernels with zero biases.
+            glorot-uniform kernels with zero biases
+            (``KERAS_LINEAR_INIT``).
     """
 
     def __init__(self,
@@ -146,9 +120,8 @@ class ContextCrossAttentionNeck(BaseModule):
                  context_sampling: str = 'center',
                  frame_interval: int = 2,
                  temporal_stride: int = 2,
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier', layer='Linear', distribution='uniform',
-                     bias=0.)) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = (
+                     KERAS_LINEAR_INIT)) -> None:
         super().__init__(init_cfg=init_cfg)
         out_channels = in_channels if out_channels is None else out_channels
         if out_channels != in_channels:
@@ -156,11 +129,7 @@ class ContextCrossAttentionNeck(BaseModule):
                 f'out_channels ({out_channels}) must equal in_channels '
                 f'({in_channels}): reconstructed regions are compared with '
                 'raw region features')
-        if context_length < 0 or (context_length > 0 and
-                                  context_length % 2 == 0):
-            raise ValueError(
-                'context_length must be 0 (vanilla region contrast) or a '
-                f'positive odd number, got {context_length}')
+        check_context_length(context_length, allow_zero=True)
         self.in_channels = in_channels
         self.context_length = context_length
         self.crop_size = crop_size
@@ -177,16 +146,10 @@ class ContextCrossAttentionNeck(BaseModule):
             self.decoder = None
             self.projection = None
             return
-        memory_channels = in_channels
-        if use_positional_encoding:
-            self.positional_encoding = CoordinateMLPEncoding(
-                pe_hidden_channels, pe_channels)
-            memory_channels += self.positional_encoding.out_channels
-        else:
-            self.positional_encoding = None
-        self.decoder = ContextDecoder(in_channels, memory_channels,
-                                      tx_channels, num_layers, num_heads,
-                                      dropout, layer_norm_eps)
+        self.positional_encoding, self.decoder = build_context_attention(
+            in_channels, tx_channels, num_layers, num_heads, dropout,
+            layer_norm_eps, use_positional_encoding, pe_hidden_channels,
+            pe_channels)
         self.projection = torch.nn.Linear(self.decoder.out_channels,
                                           out_channels)
 
@@ -277,14 +240,9 @@ class ContextCrossAttentionNeck(BaseModule):
     def memory(self, features: torch.Tensor,
                clip_starts: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Context memory tokens ``(2B, L*H*W, C')`` of normalised features."""
-        n, c, t, h, w = features.shape
+        n, _, t = features.shape[:3]
         index = self.context_indices(n, t, clip_starts, features.device)
-        memory = features.gather(
-            2, index[:, None, :, None, None].expand(n, c, -1, h, w))
-        memory = memory.permute(0, 2, 3, 4, 1)  # B, L, H, W, C
-        if self.positional_encoding is not None:
-            memory = self.positional_encoding(memory)
-        return memory.flatten(1, 3)
+        return context_memory(features, index, self.positional_encoding)
 
     def reconstruct(self, query: torch.Tensor, memory: torch.Tensor,
                     return_attention: bool = False):

@@ -2,15 +2,13 @@
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.models.roi_heads.bbox_heads.bbox_head import BBoxHeadAVA
 from mmdet.registry import MODELS
 from torch import Tensor
 
-from ..necks.context_cross_attention_neck import context_frame_indices
-from ..necks.context_decoder import ContextDecoder
-from ..necks.positional_encoding import CoordinateMLPEncoding
+from ..common import (build_context_attention, check_context_length,
+                      context_frame_indices, context_memory, keras_init_)
 
 QUERY_TEMPORAL_POOLS = ('keyframe', 'avg', 'max')
 
@@ -134,11 +132,8 @@ class ActionTransformerHead(BBoxHeadAVA):
             raise ValueError(
                 f'query_temporal_pool must be one of {QUERY_TEMPORAL_POOLS}, '
                 f'got {query_temporal_pool!r}')
-        if context_length is not None and (context_length < 1
-                                           or context_length % 2 == 0):
-            raise ValueError('context_length must be None (all feature '
-                             f'frames) or a positive odd number, got '
-                             f'{context_length}')
+        if context_length is not None:
+            check_context_length(context_length)
         for key in ('temporal_pool_type', 'mlp_head', 'dropout_before_pool'):
             if key in kwargs:
                 raise ValueError(
@@ -160,29 +155,17 @@ class ActionTransformerHead(BBoxHeadAVA):
         self.context_length = context_length
         self.query_temporal_pool = query_temporal_pool
         self.normalize_inputs = normalize_inputs
-        memory_channels = in_channels
-        if use_positional_encoding:
-            self.positional_encoding = CoordinateMLPEncoding(
-                pe_hidden_channels, pe_channels)
-            memory_channels += self.positional_encoding.out_channels
-        else:
-            self.positional_encoding = None
-        self.decoder = ContextDecoder(in_channels, memory_channels,
-                                      tx_channels, num_layers, num_heads,
-                                      attention_dropout, layer_norm_eps)
+        self.positional_encoding, self.decoder = build_context_attention(
+            in_channels, tx_channels, num_layers, num_heads,
+            attention_dropout, layer_norm_eps, use_positional_encoding,
+            pe_hidden_channels, pe_channels)
 
     def init_weights(self) -> None:
         """``fc_cls`` as in ``BBoxHeadAVA`` (Xavier normal); the decoder and
         the encoding as the pretraining head (Keras glorot-uniform, zero
         bias)."""
         super().init_weights()
-        for module in (self.decoder, self.positional_encoding):
-            if module is None:
-                continue
-            for m in module.modules():
-                if isinstance(m, nn.Linear):
-                    nn.init.xavier_uniform_(m.weight)
-                    nn.init.zeros_(m.bias)
+        keras_init_(self.decoder, self.positional_encoding)
 
     def _queries(self, roi_feats: Tensor) -> Tensor:
         """``(N, C, T', S, S)`` -> ``(N, C)``."""
@@ -195,14 +178,13 @@ class ActionTransformerHead(BBoxHeadAVA):
 
     def _memory(self, context: Tensor) -> Tensor:
         """``(B, C, T', H', W')`` -> ``(B, L * H' * W', C + PE)``."""
+        index = None
         if self.context_length is not None:
             frames = context_frame_indices(context.shape[2],
                                            self.context_length)
-            context = context[:, :, frames]
-        memory = context.permute(0, 2, 3, 4, 1)  # (B, L, H', W', C)
-        if self.positional_encoding is not None:
-            memory = self.positional_encoding(memory)
-        return memory.flatten(1, 3)
+            index = torch.tensor(frames, device=context.device).expand(
+                context.shape[0], -1)
+        return context_memory(context, index, self.positional_encoding)
 
     def _check_inputs(self, roi_feats: Tensor, context: Optional[Tensor],
                       rois: Optional[Tensor]) -> None:

@@ -1,0 +1,12 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+from .context_decoder import ContextDecoder, DecoderUnit
+from .context_memory import (KERAS_LINEAR_INIT, build_context_attention,
+                             check_context_length, context_frame_indices,
+                             context_memory, keras_init_)
+from .positional_encoding import CoordinateMLPEncoding
+
+__all__ = [
+    'ContextDecoder', 'DecoderUnit', 'CoordinateMLPEncoding',
+    'KERAS_LINEAR_INIT', 'build_context_attention', 'check_context_length',
+    'context_frame_indices', 'context_memory', 'keras_init_'
+]
