@@ -32,6 +32,29 @@ def batch(num_videos=2, boxes=4, frames=16, size=32, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
+def naive_region_infonce(queries, own, other, tau):
+    """InfoNCE of one direction written out loop by loop: the positive of
+    query (b, i) is the region of the other view whose raw feature is most
+    similar to the raw region i, the negatives are every region of the other
+    videos' other view."""
+    n = torch.nn.functional.normalize
+    total, count = 0.0, 0
+    num_videos, num_boxes = queries.shape[:2]
+    for b in range(num_videos):
+        sim = n(own[b], dim=-1) @ n(other[b], dim=-1).t()
+        match = sim.argmax(dim=1)
+        for i in range(num_boxes):
+            q = n(queries[b, i], dim=0)
+            pos = q @ n(other[b, match[i]], dim=0) / tau
+            negs = [q @ n(other[c, j], dim=0) / tau
+                    for c in range(num_videos) if c != b
+                    for j in range(num_boxes)]
+            logits = torch.stack([pos] + negs)
+            total += (torch.logsumexp(logits, 0) - pos).item()
+            count += 1
+    return total / count
+
+
 def run_loss(model, data):
     data = model.data_preprocessor(data, True)
     return model(**data, mode='loss')
@@ -74,9 +97,19 @@ def test_loss_backward_and_statistics():
                  'global_head.mlp.0.weight'):
         grad = dict(model.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
-    assert losses['loss_local'].item() == pytest.approx(
-        losses['loss_local'].item())  # finite
     assert torch.isfinite(losses['loss_local'])
+    # the local loss recomputed by hand from the neck's outputs
+    data = model.data_preprocessor(batch(), True)
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'])
+        boxes, _ = model._boxes(data['data_samples'], 4, torch.device('cpu'))
+        regions = model.neck(feats[model.local_index], boxes)
+    expect = 0.001 * 0.5 * (
+        naive_region_infonce(regions['inst_a2b'], regions['inst_a'],
+                             regions['inst_b'], 0.2) +
+        naive_region_infonce(regions['inst_b2a'], regions['inst_b'],
+                             regions['inst_a'], 0.2))
+    assert losses['loss_local'].item() == pytest.approx(expect, rel=1e-4)
 
 
 @pytest.mark.parametrize('name,has_local', [
