@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from types import SimpleNamespace
 
 from conftest import REPO_ROOT
 
@@ -39,3 +40,26 @@ def logged_losses(work_dir) -> dict:
             if 'loss' in row:
                 rows[row['step']] = row['loss']
     return rows
+
+
+def batch_check_worker(rank: int, world_size: int, port: int, names,
+                       out_dir: str) -> None:
+    """Runs ConSTCL.check_global_batch on this rank's ``names[rank]``."""
+    import torch.distributed as dist
+    from mmengine.structures import BaseDataElement
+
+    import constcl_mm  # noqa: F401
+    from constcl_mm.models.selfsup.constcl import ConSTCL
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world_size)
+    samples = [BaseDataElement(metainfo=dict(filename=n))
+               for n in names[rank]]
+    try:
+        holder = SimpleNamespace(_video_ids=ConSTCL._video_ids)
+        ConSTCL.check_global_batch(holder, 2 * len(samples), samples)
+        result = 'ok'
+    except ValueError as e:
+        result = str(e)
+    with open(osp.join(out_dir, f'rank{rank}.txt'), 'w') as f:
+        f.write(result)
+    dist.destroy_process_group()

@@ -1,8 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
+import hashlib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmaction.registry import MODELS
+from mmengine.dist import all_gather, get_world_size
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 
 from ..losses.region_infonce import match_regions
@@ -84,6 +87,61 @@ class ConSTCL(BaseModel):
                     f'{name}={idx} but the backbone returns {num} feature '
                     f'map(s) (out_indices={tuple(outs)})')
 
+    @staticmethod
+    def _video_ids(data_samples: SampleList,
+                   device: torch.device) -> Optional[torch.Tensor]:
+        """``(B,)`` int64 hash of each sample's ``filename`` metainfo, or None
+        when a sample has no filename."""
+        names = [getattr(ds, 'metainfo', {}).get('filename')
+                 for ds in data_samples or ()]
+        if not names or any(n is None for n in names):
+            return None
+        ids = [int.from_bytes(hashlib.blake2b(
+            str(n).encode(), digest_size=8).digest(), 'little', signed=True)
+            for n in names]
+        return torch.tensor(ids, dtype=torch.int64, device=device)
+
+    def check_global_batch(self, num_clips: int,
+                           data_samples: SampleList) -> None:
+        """Refuses global batches without negatives; warns on duplicates.
+
+        NT-Xent contrasts each video with the other videos of the global
+        batch (all processes). With one video there is no negative: the loss
+        is 0 and nothing is learned; a video drawn twice is its own negative.
+
+        Args:
+            num_clips (int): ``2B``, the clips of this process.
+            data_samples (list, optional): With ``filename`` metainfo (set by
+                ``PackConSTCLInputs``) to detect repeated videos.
+
+        Raises:
+            ValueError: Fewer than 2 distinct videos in the global batch,
+                naming the batch size and the world size.
+        """
+        batch, world = num_clips // 2, get_world_size()
+        ids = self._video_ids(data_samples, torch.device('cpu'))
+        if ids is not None and world > 1:
+            ids = torch.cat(all_gather(ids))
+        total = batch * world
+        distinct = total if ids is None else int(ids.unique().numel())
+        if distinct < 2:
+            raise ValueError(
+                f'ConST-CL needs at least 2 distinct videos in the global '
+                f'batch (its negatives), got {distinct} distinct of {total} '
+                f'(train_dataloader.batch_size={batch} x world size '
+                f'{world}); a batch of one video gives loss 0 and no '
+                'gradient. Raise the batch size, or give the dataset more '
+                'videos than processes.')
+        if distinct < total and not getattr(self, '_warned_repeats', False):
+            self._warned_repeats = True
+            print_log(
+                f'The global batch holds {total - distinct} repeated '
+                f'video(s) ({distinct} distinct of {total}: '
+                f'train_dataloader.batch_size={batch} x world size {world}); '
+                'a repeated video is its own negative. The dataset is '
+                'probably smaller than the global batch. (Warned once.)',
+                logger='current', level=30)
+
     @property
     def with_local(self) -> bool:
         return self.neck is not None
@@ -145,6 +203,7 @@ class ConSTCL(BaseModel):
             dict[str, Tensor]: ``loss_global``, ``loss_local`` (summed by the
             optimizer wrapper) and logged statistics.
         """
+        self.check_global_batch(inputs.shape[0], data_samples)
         feats = self.extract_feat(inputs)
         losses = self.global_head.loss(feats[self.global_index])
         if self.with_local:
