@@ -11,22 +11,28 @@
 _base_ = ['./pretrain.py']
 
 crop_size = 64
-train_pipeline = _base_.train_pipeline
-train_pipeline[3] = dict(
-    type='MultiViewRandomResizedCrop',
-    scale=crop_size,
-    area_range=(0.3, 1.0),
-    aspect_ratio_range=(0.5, 2.0))
-train_pipeline[6] = dict(type='MultiViewColorJitter', prob=0.0, strength=1.0)
-train_pipeline[7] = dict(type='MultiViewGrayscale', prob=0.0)
-# kernel of the official rule 2 * (size // 10 // 2) + 1 for 64 px
-train_pipeline[8] = dict(
-    type='MultiViewGaussianBlur',
-    prob=(0.0, 0.0),
-    kernel_size=7,
-    sigma_range=(0.1, 2.0))
-train_pipeline[9] = dict(
-    type='MultiViewSolarize', prob=(0.0, 0.0), threshold=0.5)
+# the steps of pretrain.py's pipeline changed here, by type
+_demo_steps = dict(
+    MultiViewRandomResizedCrop=dict(
+        type='MultiViewRandomResizedCrop',
+        scale=crop_size,
+        area_range=(0.3, 1.0),
+        aspect_ratio_range=(0.5, 2.0)),
+    MultiViewColorJitter=dict(
+        type='MultiViewColorJitter', prob=0.0, strength=1.0),
+    MultiViewGrayscale=dict(type='MultiViewGrayscale', prob=0.0),
+    # kernel of the official rule 2 * (size // 10 // 2) + 1 for 64 px
+    MultiViewGaussianBlur=dict(
+        type='MultiViewGaussianBlur',
+        prob=(0.0, 0.0),
+        kernel_size=7,
+        sigma_range=(0.1, 2.0)),
+    MultiViewSolarize=dict(
+        type='MultiViewSolarize', prob=(0.0, 0.0), threshold=0.5))
+train_pipeline = [
+    _demo_steps.get(s['type'], s) for s in _base_.train_pipeline
+]
+del _demo_steps
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,

@@ -1,7 +1,8 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Helpers shared by the ``tools/data/*`` list builders."""
+import os
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 Entry = Tuple[str, int]  # (relative video path, 0-based label)
 
@@ -37,3 +38,32 @@ def write_list(path: str, entries: Sequence[Entry]) -> None:
     with open(path, 'w') as f:
         for video, label in entries:
             f.write(f'{video} {label}\n')
+
+
+def write_present_list(path: str, entries: List[Entry],
+                       video_dir: Optional[str],
+                       strict: bool) -> Dict[str, int]:
+    """Writes the entries whose video exists, and lists the others.
+
+    The missing relative paths go to ``<path without .txt>_missing.txt``,
+    one a line; a stale missing file of an earlier run is removed when
+    nothing is missing.
+
+    Args:
+        path (str): Output list (``*.txt``).
+        entries (list[tuple]): ``(relative path, label)`` pairs.
+        video_dir (str, optional): See :func:`drop_missing`.
+        strict (bool): See :func:`drop_missing`.
+
+    Returns:
+        dict: ``{'written': n, 'missing': m}``.
+    """
+    entries, missing = drop_missing(entries, video_dir, strict)
+    write_list(path, entries)
+    missing_file = osp.splitext(path)[0] + '_missing.txt'
+    if missing:
+        with open(missing_file, 'w') as f:
+            f.writelines(m + '\n' for m in missing)
+    elif osp.exists(missing_file):
+        os.remove(missing_file)  # stale, from an earlier run
+    return dict(written=len(entries), missing=len(missing))

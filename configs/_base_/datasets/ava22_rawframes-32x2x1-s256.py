@@ -2,11 +2,16 @@
 # 256-320 and 256 crops in training); otherwise ava22_rawframes-32x2x1.py.
 _base_ = ['ava22_rawframes-32x2x1.py']
 
-train_pipeline = _base_.train_pipeline
-train_pipeline[2] = dict(type='RandomRescale', scale_range=(256, 320))
-train_pipeline[3] = dict(type='RandomCrop', size=256)
-val_pipeline = _base_.val_pipeline
-val_pipeline[2] = dict(type='Resize', scale=(-1, 256))
+# the steps of the base pipelines changed here, found by their type
+train_pipeline = [
+    dict(s, scale_range=(256, 320)) if s['type'] == 'RandomRescale' else
+    dict(s, size=256) if s['type'] == 'RandomCrop' else s
+    for s in _base_.train_pipeline
+]
+val_pipeline = [
+    dict(s, scale=(-1, 256)) if s['type'] == 'Resize' else s
+    for s in _base_.val_pipeline
+]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=val_pipeline))

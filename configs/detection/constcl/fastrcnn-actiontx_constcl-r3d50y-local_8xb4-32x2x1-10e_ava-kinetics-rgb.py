@@ -6,5 +6,6 @@
 _base_ = [
     '../../_base_/models/fastrcnn-actiontx_r3d50y-local.py',
     '../../_base_/datasets/ava-kinetics_rawframes-32x2x1.py',
-    '../_base_/sgd_cosine_10e.py', '../../_base_/default_runtime.py'
+    '../../_base_/schedules/sgd_ava_cosine_10e.py',
+    '../../_base_/default_runtime.py'
 ]

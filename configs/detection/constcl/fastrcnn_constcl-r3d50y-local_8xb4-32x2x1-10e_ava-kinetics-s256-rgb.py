@@ -5,5 +5,6 @@
 _base_ = [
     '../../_base_/models/fastrcnn_r3d50y-local.py',
     '../../_base_/datasets/ava-kinetics_rawframes-32x2x1-s256.py',
-    '../_base_/sgd_cosine_10e.py', '../../_base_/default_runtime.py'
+    '../../_base_/schedules/sgd_ava_cosine_10e.py',
+    '../../_base_/default_runtime.py'
 ]

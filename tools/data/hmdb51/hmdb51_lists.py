@@ -25,7 +25,7 @@ import re
 from typing import Dict, List, Optional, Sequence
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, drop_missing, write_list
+from constcl_mm.utils.list_files import Entry, write_present_list
 
 SPLIT_FILE = re.compile(r'^(?P<cls>.+)_test_split(?P<split>\d+)\.txt$')
 FLAG_TRAIN, FLAG_TEST, FLAG_UNUSED = '1', '2', '0'
@@ -100,16 +100,9 @@ def build_lists(ann_dir: str,
             lists['val'] += [(f'{cls}/{v}', label) for v in roles['test']]
             unused += len(roles['unused'])
         for subset, entries in lists.items():
-            entries, missing = drop_missing(entries, video_dir, strict)
             out = osp.join(out_dir, f'hmdb51_{subset}_split_{k}_videos.txt')
-            write_list(out, entries)
-            missing_file = out[:-4] + '_missing.txt'
-            if missing:
-                with open(missing_file, 'w') as f:
-                    f.writelines(m + '\n' for m in missing)
-            elif osp.exists(missing_file):
-                os.remove(missing_file)  # stale, from an earlier run
-            summary[out] = dict(written=len(entries), missing=len(missing))
+            summary[out] = write_present_list(out, entries, video_dir,
+                                              strict)
             if subset == 'train':
                 summary[out]['unused'] = unused
     return summary

@@ -33,7 +33,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, drop_missing, write_list
+from constcl_mm.utils.list_files import Entry, write_present_list
 
 REQUIRED = ('label', 'youtube_id', 'time_start', 'time_end')
 
@@ -163,17 +163,9 @@ def build_lists(csvs: Dict[str, str],
     summary = {}
     for subset, path in csvs.items():
         entries = parse_csv(path, classes, class_dirs)
-        entries, missing = drop_missing(entries, video_dirs.get(subset),
-                                        strict)
         out = osp.join(out_dir, f'{dataset}_{subset}_list_videos.txt')
-        write_list(out, entries)
-        missing_file = out[:-4] + '_missing.txt'
-        if missing:
-            with open(missing_file, 'w') as f:
-                f.writelines(m + '\n' for m in missing)
-        elif osp.exists(missing_file):
-            os.remove(missing_file)  # stale, from an earlier run
-        summary[out] = dict(written=len(entries), missing=len(missing))
+        summary[out] = write_present_list(out, entries,
+                                          video_dirs.get(subset), strict)
     return summary
 
 

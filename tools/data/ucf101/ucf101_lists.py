@@ -22,7 +22,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, drop_missing, write_list
+from constcl_mm.utils.list_files import Entry, write_present_list
 
 
 def read_lines(path: str) -> List[Tuple[int, str]]:
@@ -137,16 +137,9 @@ def build_lists(ann_dir: str,
                                     ('val', f'testlist0{k}.txt',
                                      parse_testlist)):
             entries = parse(osp.join(ann_dir, name), classes)
-            entries, missing = drop_missing(entries, video_dir, strict)
             out = osp.join(out_dir, f'ucf101_{subset}_split_{k}_videos.txt')
-            write_list(out, entries)
-            missing_file = out[:-4] + '_missing.txt'
-            if missing:
-                with open(missing_file, 'w') as f:
-                    f.writelines(m + '\n' for m in missing)
-            elif osp.exists(missing_file):
-                os.remove(missing_file)  # stale, from an earlier run
-            summary[out] = dict(written=len(entries), missing=len(missing))
+            summary[out] = write_present_list(out, entries, video_dir,
+                                              strict)
     return summary
 
 

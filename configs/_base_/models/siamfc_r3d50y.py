@@ -1,0 +1,42 @@
+# SiamFC on the ConST-CL backbone (paper §4.4): the local branch (res5_1)
+# with res4/res5 without spatial stride and dilated 2/4 (VFS/SeCo, total
+# stride 8), frozen; only the 1x1 adjust layer and the response bias train.
+# Every frame is fed with its 2 neighbours on each side (5 frames); the centre
+# feature frame (index 1 of 3) is kept. SiamFC's inference settings.
+model = dict(
+    type='SiamFC',
+    num_frames=5,  # 2 neighbours on each side: num_neighbors=2 in the data
+    backbone=dict(
+        type='ResNet3dY',
+        depth=50,
+        branches=('local', ),
+        out_indices=(4, ),  # res5_1
+        spatial_strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        pretrained=None,
+        pretrained_branch='local',
+        frozen_stages=4,
+        norm_eval=True,
+        with_cp=False),
+    head=dict(
+        type='SiamFCHead',
+        in_channels=2048,
+        adjust_channels=256,
+        out_scale=0.001,
+        pos_radius=16,
+        neg_radius=0),
+    data_preprocessor=dict(
+        type='SOTDataPreprocessor',
+        mean=[127.5, 127.5, 127.5],
+        std=[127.5, 127.5, 127.5]),
+    test_cfg=dict(
+        exemplar_size=127,
+        search_size=255,
+        context_amount=0.5,
+        num_scales=3,
+        scale_step=1.0375,
+        scale_penalty=0.9745,
+        scale_lr=0.59,
+        window_influence=0.176,
+        response_up=16,
+        response_size=17))
