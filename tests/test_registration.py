@@ -160,6 +160,7 @@ def build_cfgs(fx):
         'AutocastOptimWrapper': None,  # needs an optimizer: built below
         'AtomicCheckpointHook': dict(type='AtomicCheckpointHook',
                                      interval=1),
+        'BadVideoCountHook': dict(type='BadVideoCountHook'),
     }
 
 

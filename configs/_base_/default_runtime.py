@@ -12,6 +12,8 @@ default_hooks = dict(
     loop_schedule=dict(type='LoopScheduleHook'),
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # totals of the unreadable videos skipped by all workers and processes
+    bad_videos=dict(type='BadVideoCountHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 
 env_cfg = dict(

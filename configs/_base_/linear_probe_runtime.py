@@ -14,4 +14,6 @@ default_hooks = dict(
     checkpoint=dict(
         type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
         save_best='auto'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # totals of the unreadable videos skipped by all workers and processes
+    bad_videos=dict(type='BadVideoCountHook'))

@@ -2,11 +2,32 @@
 """Skip unreadable videos: warn, count, draw another, stop if endless."""
 import logging
 from collections import Counter
-from typing import List, Optional
+from typing import Any, List, Optional, Tuple
 
+from mmengine.dist import get_rank
 from mmengine.logging import print_log
 
 from .transforms.video_readers import VideoDecodeError
+
+#: metainfo key of a packed sample: the ``(kind, filename)`` skipped for it
+SKIPPED_KEY = 'skipped_videos'
+
+
+def _where() -> str:
+    """'rank R, dataloader worker W' (or 'the main process')."""
+    import torch.utils.data
+    info = torch.utils.data.get_worker_info()
+    worker = f'dataloader worker {info.id}' if info is not None \
+        else 'the loading process'
+    return f'rank {get_rank()}, {worker}'
+
+
+def _attach_skips(data: Any, skipped: List[Tuple[str, str]]) -> Any:
+    """Records ``skipped`` in the metainfo of ``data['data_samples']``."""
+    sample = data.get('data_samples') if isinstance(data, dict) else None
+    if sample is not None and hasattr(sample, 'set_metainfo'):
+        sample.set_metainfo({SKIPPED_KEY: list(skipped)})
+    return data
 
 
 class TooManyBadVideosError(RuntimeError):
@@ -38,12 +59,18 @@ class SkipBadVideosMixin:
     :class:`TooManyBadVideosError` listing the files stops the run (a data
     root or list file is probably wrong). In ``test_mode`` errors propagate.
 
-    The counters are per process (each dataloader worker counts its own
-    samples):
+    The counters below are per process (each dataloader worker counts its
+    own samples):
 
     * ``failed`` (int): skipped samples so far;
     * ``failure_kinds`` (Counter): skips per :attr:`VideoDecodeError.kind`;
     * ``failed_files`` (Counter): skips per file.
+
+    For totals over workers and processes, every returned sample also
+    carries the skips that preceded it: the metainfo ``skipped_videos`` of
+    its ``data_samples``, a list of ``(kind, filename)``.
+    :class:`~constcl_mm.engine.hooks.BadVideoCountHook` sums them over the
+    global batch and logs the totals.
     """
 
     def _init_bad_video_handling(self, max_consecutive_failures: int) -> None:
@@ -64,7 +91,7 @@ class SkipBadVideosMixin:
         self._consecutive.append(err)
         print_log(
             f'Skipping unreadable video {err.filename} ({err.kind}: '
-            f'{err.reason}); {self.failed} skipped so far in this process, '
+            f'{err.reason}); {self.failed} skipped so far in {_where()}, '
             f'{len(self._consecutive)} in a row.',
             logger='current',
             level=logging.WARNING)
@@ -104,16 +131,18 @@ class SkipBadVideosMixin:
                                    f'sample {idx}')
             return data
         refetch = 0
+        skipped: List[Tuple[str, str]] = []
         while True:
             try:
                 data = self.prepare_data(idx)
             except VideoDecodeError as err:
+                skipped.append((err.kind, err.filename))
                 self._record_failure(err)
                 idx = self._rand_another()
                 continue
             self._consecutive = []
             if data is not None:
-                return data
+                return _attach_skips(data, skipped)
             # A transform chose to drop the sample (mmengine convention).
             refetch += 1
             if refetch > self.max_refetch:

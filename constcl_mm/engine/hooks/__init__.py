@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_video_count_hook import BadVideoCountHook
 from .loop_schedule_hook import LoopScheduleHook
 
-__all__ = ['AtomicCheckpointHook', 'LoopScheduleHook']
+__all__ = ['AtomicCheckpointHook', 'BadVideoCountHook', 'LoopScheduleHook']
