@@ -1,11 +1,12 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .ava_kinetics import (ava_kinetics_eval, frame_map, match_keyframes,
                            write_ava_results)
+from .region_correspondence import region_match_accuracy
 from .sot_ope import (bbox_iou_aligned, eval_sot_ope, eval_sot_ope_video,
                       success_error, success_overlap)
 
 __all__ = [
     'ava_kinetics_eval', 'frame_map', 'match_keyframes', 'write_ava_results',
     'bbox_iou_aligned', 'eval_sot_ope', 'eval_sot_ope_video',
-    'success_error', 'success_overlap'
+    'success_error', 'success_overlap', 'region_match_accuracy'
 ]
