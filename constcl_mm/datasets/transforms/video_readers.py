@@ -38,6 +38,29 @@ __all__ = [
     'OpenCVReader', 'RawFrameReader', 'open_video', 'VIDEO_BACKENDS'
 ]
 
+#: FFmpeg log level of decord (its C library prints every concealed
+#: macroblock error, "[h264 @ ...] error while decoding MB ...", to stderr,
+#: hundreds of lines per damaged file). Failures that stop decoding still
+#: raise :class:`VideoDecodeError`, named and counted; set the environment
+#: variable to e.g. ``warning`` or ``error`` to see the FFmpeg lines again.
+DECODER_LOG_ENV = 'CONSTCL_DECODER_LOG'
+_decord_log_set = False
+
+
+def _quiet_decord(decord) -> None:
+    """Sets decord's FFmpeg log level once per process (quiet by default)."""
+    global _decord_log_set
+    if _decord_log_set:
+        return
+    level = os.environ.get(DECODER_LOG_ENV, 'quiet').upper()
+    if not hasattr(decord.logging, level):
+        raise ValueError(
+            f'{DECODER_LOG_ENV}={level.lower()!r}: expected one of quiet, '
+            'panic, fatal, error, warning, info, verbose, debug')
+    decord.logging.set_level(getattr(decord.logging, level))
+    _decord_log_set = True
+
+
 #: Magic numbers of still-image formats that some video libraries (PyAV,
 #: OpenCV) would otherwise happily open as a one-frame "video".
 _IMAGE_SIGNATURES = (
@@ -262,6 +285,7 @@ class DecordReader(BaseFrameReader):
         except ImportError as e:  # pragma: no cover - decord is a dependency
             raise ImportError('the decord video backend needs `pip install '
                               'decord`') from e
+        _quiet_decord(decord)
         self._vr = None
         source = _load_source(filename, backend_args, need_path=False)
         try:
