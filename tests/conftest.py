@@ -1,33 +1,17 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Shared fixtures: repository paths, the ../shared data folder, CPU threads."""
-import os
-import os.path as osp
+"""Shared fixtures and test setup (CPU threads, the default scope).
 
+Helpers live in the ``helpers`` package (``tests/helpers``), imported as
+``from helpers.paths import REPO_ROOT, data_path`` etc.
+"""
 import pytest
 import torch
 
 import constcl_mm  # noqa: F401  (stack fixes before any mmaction import)
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHARED = os.environ.get('CONSTCL_SHARED',
-                        osp.join(osp.dirname(REPO_ROOT), 'shared'))
-DATA = osp.join(SHARED, 'data')
+from helpers.paths import REPO_ROOT
 
 # Tests run on small CPUs: keep torch from oversubscribing them.
 torch.set_num_threads(min(2, torch.get_num_threads()))
-
-
-def shared_path(*parts: str) -> str:
-    """Path inside ../shared; the test fails (not skips) when it is absent."""
-    path = osp.join(SHARED, *parts)
-    if not osp.exists(path):
-        pytest.fail(f'{path} is missing: tests need ../shared beside the '
-                    'checkout (or CONSTCL_SHARED pointing at it)')
-    return path
-
-
-def data_path(*parts: str) -> str:
-    return shared_path('data', *parts)
 
 
 @pytest.fixture(scope='session')

@@ -13,10 +13,8 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from constcl_mm import compat
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT, TOY_CFG
 
-TOY_CFG = osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs', 'toy_dist.py')
-sys.path.insert(0, osp.join(REPO_ROOT, 'tests', 'fixtures'))
 
 
 def test_drn_module_is_provided():

@@ -13,7 +13,7 @@ from mmaction import registry as mmaction_registry
 from mmdet import registry as mmdet_registry
 from mmengine.registry import DefaultScope
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import data_path
 
 SCOPES = {
     'mmaction': ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS',
@@ -42,9 +42,7 @@ R3D_TINY = dict(type='ResNet3dY', depth=18, branches=('local', ),
 
 @pytest.fixture(scope='module')
 def fixtures(tmp_path_factory):
-    import sys
-    sys.path.insert(0, os.path.join(REPO_ROOT, 'tests', 'test_tracking'))
-    from tracking_helpers import make_got10k_fixture
+    from helpers.tracking import make_got10k_fixture
     root = tmp_path_factory.mktemp('registration')
     videos = root / 'videos.txt'
     videos.write_text(data_path('mmaction2', 'tests', 'data', 'test.mp4') +

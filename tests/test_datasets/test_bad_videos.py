@@ -5,10 +5,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from _data_helpers import RAWFRAMES, SHORT_MP4, full_pipeline, make_bad_files
+from helpers.data import RAWFRAMES, SHORT_MP4, full_pipeline, make_bad_files
 from mmengine.logging import MMLogger
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets import (TooManyBadVideosError, TwoViewRawframeDataset,
                                  TwoViewVideoDataset)
 

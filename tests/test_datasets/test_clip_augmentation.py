@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 import pytest
-from _data_helpers import DEMO_MP4, TEST_MP4, decoded_sample, run
+from helpers.data import DEMO_MP4, TEST_MP4, decoded_sample, run
 from mmcv.transforms import Compose
 from scipy import ndimage
 from skimage import color

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 import torch
-from _data_helpers import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_MP4,
+from helpers.data import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_MP4,
                            make_bad_files)
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 from constcl_mm.datasets import TwoViewVideoDataset
 
 CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',

@@ -4,11 +4,11 @@ import os.path as osp
 
 import numpy as np
 import torch
-from _data_helpers import DEMO_MP4
+from helpers.data import DEMO_MP4
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 from mmaction.registry import DATASETS
 
 CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',

@@ -5,7 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _data_helpers import TEST_MP4, decoded_sample, run
+from helpers.data import TEST_MP4, decoded_sample, run
 from skimage.segmentation import felzenszwalb
 
 from constcl_mm.datasets.transforms import (GenerateRegionBoxes,

@@ -4,11 +4,11 @@ import decord
 import numpy as np
 import pytest
 import torch
-from _data_helpers import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
+from helpers.data import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
                            full_pipeline, loading)
 from mmengine.dataset import pseudo_collate
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets import (TwoViewRawframeDataset, TwoViewVideoDataset,
                                  parse_video_list)
 from constcl_mm.datasets.transforms import video_readers

@@ -4,10 +4,10 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from _data_helpers import (RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
+from helpers.data import (RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
                            make_bad_files, remux_faststart)
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets.transforms import (RawFrameReader, VideoDecodeError,
                                             open_video)
 

@@ -8,7 +8,7 @@ from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 from constcl_mm.models.roi_heads import ActionTransformerHead, pad_by_clip
 
 C, T, H, W = 16, 8, 5, 6

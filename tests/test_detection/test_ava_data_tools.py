@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 
 TOOLS = osp.join(REPO_ROOT, 'tools', 'data', 'ava')
 

@@ -4,8 +4,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from detection_helpers import (AK_GT, ava_fixture,  # noqa: F401
-                               build_ava_kinetics_tree, real_frames_dir)
+from helpers.detection import AK_GT, ava_fixture, build_ava_kinetics_tree
 from mmaction.registry import DATASETS
 
 from constcl_mm.datasets.ava_annotations import AVA, KINETICS
@@ -22,7 +21,7 @@ def sampling_pipeline(sampler='SampleAVAKineticsFrames'):
 
 
 @pytest.fixture(scope='module')
-def ak_tree(tmp_path_factory, real_frames_dir):  # noqa: F811
+def ak_tree(tmp_path_factory, real_frames_dir):
     return build_ava_kinetics_tree(
         tmp_path_factory.mktemp('ava_kinetics'), real_frames_dir)
 

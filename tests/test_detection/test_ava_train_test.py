@@ -16,11 +16,10 @@ import sys
 
 import numpy as np
 import pytest
-from detection_helpers import (ava_fixture,  # noqa: F401
-                               build_ava_kinetics_tree, make_frame_folders,
-                               real_frames_dir)
+from helpers.detection import (ava_fixture, build_ava_kinetics_tree,
+                               make_frame_folders)
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'detection', 'constcl')
 HEADS = {
@@ -75,7 +74,7 @@ randomness = dict(seed=0)
 
 
 @pytest.fixture(scope='module')
-def ava_frames(tmp_path_factory, real_frames_dir):  # noqa: F811
+def ava_frames(tmp_path_factory, real_frames_dir):
     """Frame folders of the two fixture movies (keyframes 902 and 903 s
     need frames 56-95 of the 900-s cut)."""
     root = tmp_path_factory.mktemp('ava_rawframes')
@@ -172,7 +171,7 @@ def test_train_then_test(head, ava_frames, tmp_path):
 
 
 def test_ava_kinetics_config_trains_and_reports_both_sources(
-        tmp_path, real_frames_dir):  # noqa: F811
+        tmp_path, real_frames_dir):
     """The AVA-Kinetics config (AVA csv + Kinetics csv, AVA + Kinetics
     proposal pickles, two frame roots) through tools/train.py: validation
     reports overall, AVA and Kinetics frame-mAP."""

@@ -20,7 +20,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 
 _spec = importlib.util.spec_from_file_location(
     'constcl_train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))

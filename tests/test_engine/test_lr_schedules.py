@@ -4,7 +4,6 @@ through on a tiny model; the loop-following schedule in a real Runner."""
 import glob
 import math
 import os.path as osp
-import sys
 
 import pytest
 import torch.nn as nn
@@ -12,7 +11,7 @@ from mmaction.registry import PARAM_SCHEDULERS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT, TOY_CFG
 from constcl_mm.engine.hooks.loop_schedule_hook import (LoopScheduleHook,
                                                         schedule_mismatches)
 from constcl_mm.engine.schedulers import WarmupCosineLR, warmup_cosine_factor
@@ -143,10 +142,8 @@ def test_mismatch_messages():
 
 def _toy_runner(tmp_path, param_scheduler, max_iters):
     from mmengine.runner import Runner
-    sys.path.insert(0, osp.join(REPO_ROOT, 'tests', 'fixtures'))
-    import toy_modules  # noqa: F401
-    cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs', 'toy_dist.py'))
+    import helpers.toy_modules  # noqa: F401
+    cfg = Config.fromfile(TOY_CFG)
     cfg.custom_hooks = []
     cfg.work_dir = str(tmp_path)
     cfg.train_cfg.max_iters = max_iters

@@ -7,7 +7,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 from constcl_mm.utils import count_parameters
 
 CFG = osp.join(REPO_ROOT, 'configs', 'constcl')

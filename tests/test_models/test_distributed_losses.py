@@ -5,7 +5,7 @@ import socket
 import torch
 import torch.multiprocessing as mp
 
-from _dist_helpers import local_rows, loss_worker, losses_and_grads, \
+from helpers.dist import local_rows, loss_worker, losses_and_grads, \
     make_problem
 
 

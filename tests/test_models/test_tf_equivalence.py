@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import shared_path
+from helpers.paths import shared_path
 from constcl_mm.models.losses import nt_xent_loss, region_infonce_loss
 from constcl_mm.models.necks import ContextCrossAttentionNeck
 from constcl_mm.models.utils import (convert_tf_neck_weights, roi_align_bins,

@@ -16,8 +16,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from recognition_helpers import (FINETUNE_HMDB51, LINEAR_K400,  # noqa: F401
-                                 pretrain_ckpt)
+from helpers.recognition import FINETUNE_HMDB51, LINEAR_K400
 
 
 def snapshot(module: torch.nn.Module) -> Dict[str, torch.Tensor]:

@@ -16,8 +16,7 @@ from mmengine.config import Config
 
 from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
                                                 export_backbone_state)
-from recognition_helpers import (FINETUNE_HMDB51, LINEAR_UCF101,  # noqa: F401
-                                 label_file, pretrain_ckpt, run_tool,
+from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101, run_tool,
                                  tiny_options)
 
 STOCK_R3D50 = dict(

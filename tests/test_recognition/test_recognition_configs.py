@@ -6,7 +6,7 @@ import re
 import pytest
 from mmengine.config import Config
 
-from recognition_helpers import ALL_CONFIGS
+from helpers.recognition import ALL_CONFIGS
 
 NUM_CLASSES = {'kinetics400': 400, 'ucf101': 101, 'hmdb51': 51}
 IDS = [osp.basename(p) for p in ALL_CONFIGS]

@@ -16,7 +16,7 @@ import sys
 import pytest
 from mmaction.datasets import VideoDataset
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 
 
 def load_tool(name: str):

@@ -12,8 +12,7 @@ import torch
 from mmengine.config import Config
 
 from constcl_mm.compat import safe_torch_load
-from recognition_helpers import (FINETUNE_HMDB51, LINEAR_UCF101,  # noqa: F401
-                                 label_file, pretrain_ckpt,
+from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101,
                                  read_test_metrics, run_tool, tiny_options)
 
 

@@ -7,19 +7,13 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from conftest import REPO_ROOT
-
-FIXTURES = osp.join(REPO_ROOT, 'tests', 'fixtures')
-if FIXTURES not in sys.path:  # toy_modules for in-process runners
-    sys.path.insert(0, FIXTURES)
-
-TOY_CFG = osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs', 'toy_dist.py')
+from helpers.paths import REPO_ROOT, TESTS_DIR, TOY_CFG  # noqa: F401
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
 
 
 def run_env(**extra) -> dict:
     env = dict(os.environ)
-    env['PYTHONPATH'] = FIXTURES + \
+    env['PYTHONPATH'] = TESTS_DIR + \
         os.pathsep + env.get('PYTHONPATH', '')
     env['OMP_NUM_THREADS'] = '1'
     env.update(extra)

@@ -10,7 +10,7 @@ from mmaction.models import ResNet3d
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 from constcl_mm.models import ResNet3dY
 
 STOCK_R3D50 = dict(depth=50, pretrained=None, pretrained2d=False,

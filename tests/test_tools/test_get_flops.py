@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT
 
 
 def test_get_flops_prints_the_spec_figures():

@@ -6,9 +6,8 @@ import socket
 import subprocess
 import sys
 
-from conftest import REPO_ROOT
+from helpers.paths import REPO_ROOT, TESTS_DIR, TOY_CFG
 
-TOY_CFG = osp.join(REPO_ROOT, 'tests', 'fixtures', 'configs', 'toy_dist.py')
 
 
 def free_port() -> int:
@@ -19,7 +18,7 @@ def free_port() -> int:
 
 def run_env(**extra) -> dict:
     env = dict(os.environ)
-    env['PYTHONPATH'] = osp.join(REPO_ROOT, 'tests', 'fixtures') + \
+    env['PYTHONPATH'] = TESTS_DIR + \
         os.pathsep + env.get('PYTHONPATH', '')
     env['OMP_NUM_THREADS'] = '1'
     env['PYTHON'] = sys.executable

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 from test_launchers import free_port, run_env
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'constcl',

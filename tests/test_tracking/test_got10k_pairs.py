@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets import GOT10kPairDataset
-from tracking_helpers import make_got10k_fixture
+from helpers.tracking import make_got10k_fixture
 
 PIPELINE = [
     dict(

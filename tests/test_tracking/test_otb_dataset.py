@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets import (OTB100_TARGETS, OTB100Dataset, VideoSampler,
                                  load_sot_bboxes, parse_otb_infos)
 from constcl_mm.datasets.samplers import video_sampler
@@ -238,7 +238,7 @@ def test_video_sampler_keeps_videos_whole(dataset, monkeypatch):
 
 def test_gen_otb100_infos(otb_root, tmp_path, capsys):
     import importlib.util
-    from conftest import REPO_ROOT
+    from helpers.paths import REPO_ROOT
     spec = importlib.util.spec_from_file_location(
         'gen_otb100_infos',
         osp.join(REPO_ROOT, 'tools', 'data', 'otb', 'gen_otb100_infos.py'))

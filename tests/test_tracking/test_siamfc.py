@@ -12,12 +12,12 @@ from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 from constcl_mm.datasets.transforms import crop_square
 from constcl_mm.evaluation import eval_sot_ope
 from constcl_mm.models.heads import cross_correlation, siamfc_labels
 from constcl_mm.models.trackers import crop_frames
-from tracking_helpers import moving_pattern, pixel_tracker
+from helpers.tracking import moving_pattern, pixel_tracker
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'tracking', 'siamfc',
                   'siamfc_r3d50y-local-frozen_1xb8-5x1x1-50e_got10k-otb100.py')

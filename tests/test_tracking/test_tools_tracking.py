@@ -10,10 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 from constcl_mm.datasets import load_sot_bboxes
 from constcl_mm.evaluation import eval_sot_ope
-from tracking_helpers import make_got10k_fixture
+from helpers.tracking import make_got10k_fixture
 
 CONFIG = osp.join(
     REPO_ROOT, 'configs', 'tracking', 'siamfc',

@@ -6,7 +6,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 import torch
-from detection_helpers import eval_fixture
+from helpers.detection import eval_fixture
 from mmaction.registry import METRICS
 
 from constcl_mm.datasets.ava_annotations import (AVA, KINETICS,

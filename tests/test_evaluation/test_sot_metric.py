@@ -8,7 +8,7 @@ import torch
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-from conftest import data_path
+from helpers.paths import data_path
 from constcl_mm.datasets import load_sot_bboxes
 from constcl_mm.evaluation import SOTMetric, eval_sot_ope
 from constcl_mm.evaluation.functional import bbox_iou_aligned

@@ -9,11 +9,10 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence
 
-import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'recognition')
 LINEAR_UCF101 = osp.join(
@@ -24,7 +23,7 @@ LINEAR_K400 = osp.join(
     'linear-probe_constcl-r3d50y_8xb32-32x2x1-100e_kinetics400-rgb.py')
 FINETUNE_HMDB51 = osp.join(
     CONFIG_DIR, 'finetune',
-    'finetune_constcl-r3d50y_8xb8-32x2x1-100e_hmdb51-split1-rgb.py')
+    'finetune_constcl-r3d50y_8xb8-32x2x1-50e_hmdb51-split1-rgb.py')
 PRETRAIN_MODEL = osp.join(REPO_ROOT, 'configs', '_base_', 'models',
                           'constcl_r3d50y.py')
 ALL_CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*', '*.py')))
@@ -146,26 +145,3 @@ def read_test_metrics(work_dir: str) -> Optional[dict]:
         return None
     with open(found[-1]) as f:
         return json.load(f)
-
-
-# One pretraining-style checkpoint per session, whichever module asks first
-# (a fixture imported into several modules would be built once per module).
-_CACHE: Dict[str, object] = {}
-
-
-@pytest.fixture(scope='session')
-def pretrain_ckpt(tmp_path_factory):
-    """(path, state dict) of a ConST-CL pretraining-style checkpoint."""
-    if 'pretrain' not in _CACHE:
-        path = str(tmp_path_factory.mktemp('pretrain') / 'constcl.pth')
-        _CACHE['pretrain'] = (path, save_pretrain_checkpoint(path))
-    return _CACHE['pretrain']
-
-
-@pytest.fixture(scope='session')
-def label_file(tmp_path_factory):
-    """A 2-class list file over real clips of ../shared/data."""
-    if 'labels' not in _CACHE:
-        path = str(tmp_path_factory.mktemp('labels') / 'tiny_list.txt')
-        _CACHE['labels'] = write_label_file(path)
-    return _CACHE['labels']

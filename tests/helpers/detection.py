@@ -1,6 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Real frames and tiny AVA / AVA-Kinetics trees for the detection tests
-(import the fixtures into a test module to use them)."""
+"""Tiny AVA / AVA-Kinetics trees for the detection tests (the real frames
+they copy come from the ``real_frames_dir`` fixture of
+``tests/test_detection/conftest.py``)."""
 import os
 import os.path as osp
 import pickle
@@ -10,9 +11,7 @@ from typing import Dict, Sequence
 
 import numpy as np
 
-import pytest
-
-from conftest import REPO_ROOT, data_path
+from helpers.paths import data_path
 
 
 def ava_fixture(name: str = '') -> str:
@@ -23,24 +22,6 @@ def ava_fixture(name: str = '') -> str:
 def eval_fixture(name: str = '') -> str:
     """mmaction2's frame-mAP fixture (golden overall 0.09385521885521886)."""
     return data_path('mmaction2', 'tests', 'data', 'eval_detection', name)
-
-
-@pytest.fixture(scope='session')
-def real_frames_dir(tmp_path_factory) -> str:
-    """120 frames of a real clip at 30 fps (short side 48), extracted with
-    our own tool: ``<dir>/img_00001.jpg`` ..."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'extract_frames',
-        osp.join(REPO_ROOT, 'tools', 'data', 'ava', 'extract_frames.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    out = tmp_path_factory.mktemp('frames')
-    count = tool.extract_pyav(
-        data_path('mmaction2', 'tests', 'data', 'test.mp4'),
-        str(out), fps=30, start=0.0, duration=4.0, short_side=48)
-    assert count == 120
-    return str(out)
 
 
 def make_frame_folders(root: str, names: Sequence[str], frames_dir: str,

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional
 import numpy as np
 from mmcv.transforms import Compose
 
-from conftest import data_path
+from helpers.paths import data_path
 
 #: Real clips of ../shared/data (all 256x340 except where noted).
 TEST_MP4 = ('mmaction2', 'tests', 'data', 'test.mp4')  # 300 frames
