@@ -13,6 +13,8 @@ fractional ones with 6 decimals, as the official AVA-Kinetics code does.
 """
 import csv
 import heapq
+import io
+import math
 import os
 import os.path as osp
 import re
@@ -25,6 +27,7 @@ from typing import (Dict, Iterable, List, Optional, Sequence, Set, Tuple,
 from mmaction.evaluation.functional.ava_utils import read_labelmap
 
 from ..utils.errors import AnnotationError
+from ..utils.text_files import read_lines
 
 AVA = 'ava'
 KINETICS = 'kinetics'
@@ -91,11 +94,10 @@ def read_video_list(path: Optional[str]) -> Optional[Set[str]]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'video list {path} does not exist')
     ids = set()
-    with open(path) as f:
-        for line in f:
-            name = line.strip()
-            if name:
-                ids.add(osp.splitext(name)[0] if '.' in name else name)
+    for line in read_lines(path):
+        name = line.strip()
+        if name:
+            ids.add(osp.splitext(name)[0] if '.' in name else name)
     return ids
 
 
@@ -158,6 +160,10 @@ def parse_ava_row(row: Sequence[str], where: str,
                   score_column: bool = False) -> Row:
     """One csv row: ``video_id,timestamp[,x1,y1,x2,y2,action_id[,extra]]``.
 
+    Box coordinates and scores must be finite and action ids >= 1 (AVA
+    numbers its classes from 1); ground-truth boxes (``score_column=False``)
+    must be normalised ``0 <= x1 <= x2 <= 1``, ``0 <= y1 <= y2 <= 1``.
+
     Args:
         row (Sequence[str]): The fields.
         where (str): ``"file:line"`` for error messages.
@@ -184,11 +190,21 @@ def parse_ava_row(row: Sequence[str], where: str,
         raise AnnotationError(
             f'{where}: box fields x1,y1,x2,y2 must be numbers, got '
             f'{row[2:6]}') from None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise AnnotationError(
+            f'{where}: box {x1},{y1},{x2},{y2} is not finite')
+    if not score_column and not (0 <= x1 <= x2 <= 1 and 0 <= y1 <= y2 <= 1):
+        raise AnnotationError(
+            f'{where}: ground-truth box {x1},{y1},{x2},{y2} is not a '
+            'normalised x1,y1,x2,y2 box within [0, 1]')
     try:
         action_id = int(row[6])
     except ValueError:
         raise AnnotationError(
             f'{where}: action id must be an integer, got {row[6]!r}') from None
+    if action_id < 1:
+        raise AnnotationError(
+            f'{where}: action id {action_id}: AVA action ids start at 1')
     score = 1.0
     if len(row) == 8 and score_column:
         try:
@@ -196,6 +212,8 @@ def parse_ava_row(row: Sequence[str], where: str,
         except ValueError:
             raise AnnotationError(
                 f'{where}: score must be a number, got {row[7]!r}') from None
+        if not math.isfinite(score):
+            raise AnnotationError(f'{where}: score {row[7]!r} is not finite')
     return video_id, timestamp, [y1, x1, y2, x2], action_id, score
 
 
@@ -259,11 +277,11 @@ def read_ava_csv(path: str,
         raise FileNotFoundError(f'annotation file {path} does not exist')
 
     def rows():
-        with open(path, newline='') as f:
-            for lineno, row in enumerate(csv.reader(f), 1):
-                if not row or not ''.join(row).strip():
-                    continue
-                yield parse_ava_row(row, f'{path}:{lineno}', score_column)
+        for lineno, line in enumerate(read_lines(path), 1):
+            row = next(csv.reader([line]), [])
+            if not row or not ''.join(row).strip():
+                continue
+            yield parse_ava_row(row, f'{path}:{lineno}', score_column)
 
     return collect_keyframes(rows(), class_whitelist, capacity, source,
                              ava_video_ids)
@@ -276,17 +294,17 @@ def read_exclusions(path: Optional[str]) -> Set[str]:
         return excluded
     if not osp.isfile(path):
         raise FileNotFoundError(f'exclusion file {path} does not exist')
-    with open(path, newline='') as f:
-        for lineno, row in enumerate(csv.reader(f), 1):
-            if not row:
-                continue
-            if len(row) != 2:
-                raise AnnotationError(
-                    f'{path}:{lineno}: expected video_id,timestamp, got '
-                    f'{",".join(row)!r}')
-            excluded.add(
-                keyframe_key(row[0].strip(),
-                             parse_timestamp(row[1], f'{path}:{lineno}')))
+    for lineno, line in enumerate(read_lines(path), 1):
+        row = next(csv.reader([line]), [])
+        if not row:
+            continue
+        if len(row) != 2:
+            raise AnnotationError(
+                f'{path}:{lineno}: expected video_id,timestamp, got '
+                f'{",".join(row)!r}')
+        excluded.add(
+            keyframe_key(row[0].strip(),
+                         parse_timestamp(row[1], f'{path}:{lineno}')))
     return excluded
 
 
@@ -295,8 +313,8 @@ def read_label_file(path: str) -> Tuple[List[dict], Set[int]]:
     parser of the official format)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'label file {path} does not exist')
-    with open(path) as f:
-        categories, class_ids = read_labelmap(f)
+    categories, class_ids = read_labelmap(
+        io.StringIO('\n'.join(read_lines(path)) + '\n'))
     if not class_ids:
         raise AnnotationError(f'{path}: no "id:" entries (is it a pbtxt '
                               'label map?)')
@@ -325,31 +343,30 @@ def read_kinetics_clip_index(path: Optional[str] = None,
         if not osp.isfile(path):
             raise FileNotFoundError(f'Kinetics clip list {path} does not '
                                     'exist')
-        with open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line or line.startswith('youtube_id'):
-                    continue
-                fields = [v.strip() for v in line.split(',')]
-                if len(fields) == 1:
-                    parsed = parse_kinetics_clip_name(
-                        osp.basename(fields[0].rstrip('/')))
-                elif len(fields) == 3:
-                    try:
-                        parsed = (fields[0], int(float(fields[1])),
-                                  int(float(fields[2])))
-                    except ValueError:
-                        parsed = None
-                else:
+        for lineno, line in enumerate(read_lines(path), 1):
+            line = line.strip()
+            if not line or line.startswith('youtube_id'):
+                continue
+            fields = [v.strip() for v in line.split(',')]
+            if len(fields) == 1:
+                parsed = parse_kinetics_clip_name(
+                    osp.basename(fields[0].rstrip('/')))
+            elif len(fields) == 3:
+                try:
+                    parsed = (fields[0], int(float(fields[1])),
+                              int(float(fields[2])))
+                except ValueError:
                     parsed = None
-                if parsed is None:
-                    raise AnnotationError(
-                        f'{path}:{lineno}: expected a clip folder name '
-                        '<youtube_id>_<start:06d>_<end:06d> or '
-                        f'youtube_id,start,end, got {line!r}')
-                ytid, start, end = parsed
-                index[ytid].append(
-                    (start, end, f'{ytid}_{start:06d}_{end:06d}'))
+            else:
+                parsed = None
+            if parsed is None:
+                raise AnnotationError(
+                    f'{path}:{lineno}: expected a clip folder name '
+                    '<youtube_id>_<start:06d>_<end:06d> or '
+                    f'youtube_id,start,end, got {line!r}')
+            ytid, start, end = parsed
+            index[ytid].append(
+                (start, end, f'{ytid}_{start:06d}_{end:06d}'))
     elif frame_root is not None and osp.isdir(frame_root):
         with os.scandir(frame_root) as entries:
             for entry in entries:

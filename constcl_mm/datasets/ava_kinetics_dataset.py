@@ -44,6 +44,7 @@ from mmengine.fileio import load
 from mmengine.logging import MMLogger
 
 from ..utils.errors import AnnotationError
+from ..utils.text_files import read_lines
 from .ava_annotations import (AVA, KINETICS, SOURCES, ClipIndex, find_clip,
                               infer_source, keyframe_key, parse_ava_row,
                               parse_kinetics_clip_name, read_exclusions,
@@ -138,32 +139,27 @@ class MixedAVAKineticsDataset(AVADataset):
         """Yields ``(source, video_id, timestamp, box, label, entity_id)``."""
         if not osp.isfile(path):
             raise FileNotFoundError(f'annotation file {path} does not exist')
-        with open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                fields = line.split(',')
-                where = f'{path}:{lineno}'
-                video_id, timestamp, box, label, _ = parse_ava_row(
-                    fields, where)
-                if box is not None:
-                    y1, x1, y2, x2 = box
-                    if not (0 <= x1 <= x2 <= 1 and 0 <= y1 <= y2 <= 1):
-                        raise AnnotationError(
-                            f'{where}: box {x1},{y1},{x2},{y2} is not a '
-                            'normalised x1,y1,x2,y2 box')
-                    if not 0 <= label < self.num_classes and \
-                            self.custom_classes is None:
-                        raise AnnotationError(
-                            f'{where}: action id {label} is outside 0..'
-                            f'{self.num_classes - 1} (num_classes)')
-                    box = np.array([x1, y1, x2, y2], dtype=np.float64)
-                entity_id = int(fields[7]) if len(fields) == 8 and \
-                    fields[7].strip().lstrip('-').isdigit() else -1
-                row_source = source or infer_source(video_id, timestamp,
-                                                    ava_ids)
-                yield row_source, video_id, timestamp, box, label, entity_id
+        for lineno, line in enumerate(read_lines(path), 1):
+            line = line.strip()
+            if not line:
+                continue
+            fields = line.split(',')
+            where = f'{path}:{lineno}'
+            # finite, normalised boxes and action ids >= 1 checked there
+            video_id, timestamp, box, label, _ = parse_ava_row(fields, where)
+            if box is not None:
+                y1, x1, y2, x2 = box
+                if not 0 <= label < self.num_classes and \
+                        self.custom_classes is None:
+                    raise AnnotationError(
+                        f'{where}: action id {label} is outside 1..'
+                        f'{self.num_classes - 1} (num_classes)')
+                box = np.array([x1, y1, x2, y2], dtype=np.float64)
+            entity_id = int(fields[7]) if len(fields) == 8 and \
+                fields[7].strip().lstrip('-').isdigit() else -1
+            row_source = source or infer_source(video_id, timestamp,
+                                                ava_ids)
+            yield row_source, video_id, timestamp, box, label, entity_id
 
     def _group_boxes(self, rows) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Merges the rows of one keyframe into boxes with multi-hot labels
@@ -299,7 +295,7 @@ class MixedAVAKineticsDataset(AVADataset):
             if not osp.isfile(path):
                 raise FileNotFoundError(f'proposal file {path} does not '
                                         'exist')
-            proposals.update(load(path))
+            proposals.update(self._checked_proposals(path, load(path)))
         infos = (self.get_data_info_raw(i) for i in range(len(self)))
         missing = Counter(info['source'] for info in infos
                           if self._proposal_key(info, proposals) is None)
@@ -308,7 +304,42 @@ class MixedAVAKineticsDataset(AVADataset):
                 'no proposals for ' + ', '.join(
                     f'{n} {s} keyframes' for s, n in missing.items()) +
                 f' in {self.proposal_files}: they get one whole-frame box')
+        empty = sum(1 for v in proposals.values() if len(v) == 0)
+        if empty:
+            MMLogger.get_current_instance().warning(
+                f'{empty} keyframes of {self.proposal_files} have no '
+                'proposal (a (0, 4|5) array): they get one whole-frame box')
         return proposals
+
+    @staticmethod
+    def _checked_proposals(path: str, content) -> Dict[str, np.ndarray]:
+        """``{img_key: (n, 4|5) float64}`` of a proposal pickle, each entry
+        checked (shape, finite values), errors naming the file and key."""
+        if not isinstance(content, dict):
+            raise AnnotationError(
+                f'proposal file {path} holds a {type(content).__name__}; '
+                'expected a dict "video_id,timestamp" -> (n, 4) or (n, 5) '
+                'array of normalised x1,y1,x2,y2[,score]')
+        checked = {}
+        for key, value in content.items():
+            try:
+                arr = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise AnnotationError(
+                    f'proposals of {key} in {path} are not a numeric '
+                    'array') from None
+            if arr.size == 0:
+                arr = arr.reshape(0, arr.shape[-1] if arr.ndim == 2 else 4)
+            if arr.ndim != 2 or arr.shape[1] not in (4, 5):
+                raise AnnotationError(
+                    f'proposals of {key} in {path} must be (n, 4) or '
+                    f'(n, 5), got {arr.shape}')
+            if not np.isfinite(arr).all():
+                raise AnnotationError(
+                    f'proposals of {key} in {path} hold NaN or infinite '
+                    'values')
+            checked[key] = arr
+        return checked
 
     def get_data_info_raw(self, idx: int) -> dict:
         return super(AVADataset, self).get_data_info(idx)
@@ -339,11 +370,11 @@ class MixedAVAKineticsDataset(AVADataset):
             info['proposals'] = np.array([[0., 0., 1., 1.]])
             info['scores'] = np.array([1.])
             return
-        proposals = np.asarray(self.proposals[key], dtype=np.float64)
-        if proposals.ndim != 2 or proposals.shape[1] not in (4, 5):
-            raise AnnotationError(
-                f'proposals of {key} in {self.proposal_files} must be '
-                f'(n, 4) or (n, 5), got {proposals.shape}')
+        proposals = self.proposals[key]  # checked by _checked_proposals
+        if len(proposals) == 0:
+            info['proposals'] = np.array([[0., 0., 1., 1.]])
+            info['scores'] = np.array([1.])
+            return
         if proposals.shape[1] == 5:
             thr = min(self.person_det_score_thr, proposals[:, 4].max())
             proposals = proposals[proposals[:, 4] >= thr]

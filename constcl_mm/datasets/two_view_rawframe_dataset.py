@@ -3,11 +3,10 @@
 import os.path as osp
 from typing import Callable, List, Optional, Union
 
-from mmengine.fileio import list_from_file
-
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+from ..utils.text_files import read_lines
 from .skip_bad_videos import SkipBadVideosMixin
 
 
@@ -25,7 +24,7 @@ def parse_rawframe_list(ann_file: str) -> List[tuple]:
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'rawframe list {ann_file} does not exist')
     entries = []
-    for lineno, line in enumerate(list_from_file(ann_file), 1):
+    for lineno, line in enumerate(read_lines(ann_file), 1):
         line = line.strip()
         if not line or line.startswith('#'):
             continue

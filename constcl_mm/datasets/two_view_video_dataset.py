@@ -3,17 +3,29 @@
 import os.path as osp
 from typing import Callable, List, Optional, Union
 
-from mmengine.fileio import list_from_file
-
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+from ..utils.errors import AnnotationError
+from ..utils.text_files import read_lines
 from .skip_bad_videos import SkipBadVideosMixin
+
+#: Extensions that mark the end of a video path in a list line.
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v', '.flv',
+                    '.mpg', '.mpeg', '.3gp', '.ogv', '.wmv')
 
 
 def _is_int(text: str) -> bool:
     try:
         int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
     except ValueError:
         return False
     return True
@@ -25,7 +37,10 @@ def parse_video_list(ann_file: str) -> List[tuple]:
     Blank lines and lines starting with ``#`` are ignored. The label, when
     present, is the last whitespace-separated token and must be an integer;
     everything before it is the path (paths may contain spaces when the line
-    has no label or ends with one).
+    has no label or ends with one). A line with a non-integer label
+    (``clip.mp4 3.0``) or with columns after the path and label
+    (``clip.mp4 3 extra``) raises :class:`AnnotationError` naming the file and
+    line, instead of being read as a path that does not exist.
 
     Args:
         ann_file (str): The list file.
@@ -36,15 +51,27 @@ def parse_video_list(ann_file: str) -> List[tuple]:
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'video list {ann_file} does not exist')
     entries = []
-    for lineno, line in enumerate(list_from_file(ann_file), 1):
+    for lineno, line in enumerate(read_lines(ann_file), 1):
         line = line.strip()
         if not line or line.startswith('#'):
             continue
         parts = line.rsplit(None, 1)
+        tokens = line.split()
+        if len(parts) == 2 and not _is_int(parts[1]) and \
+                _is_number(parts[1]):
+            raise AnnotationError(
+                f'{ann_file}:{lineno}: {line!r}: the label {parts[1]!r} is '
+                'not an integer; a video list line is `path [label]`')
+        if len(parts) == 2 and not _is_int(parts[1]) and any(
+                t.lower().endswith(VIDEO_EXTENSIONS) or _is_number(t)
+                for t in tokens[:-1]):
+            raise AnnotationError(
+                f'{ann_file}:{lineno}: {line!r} has columns after the path '
+                'and label; a video list line is `path [label]`')
         if len(parts) == 2 and _is_int(parts[1]):
             path, label = parts[0], int(parts[1])
             if ' ' in path and _is_int(path.split()[-1]):
-                raise ValueError(
+                raise AnnotationError(
                     f'{ann_file}:{lineno}: {line!r} has several numeric '
                     'columns; a video list line is `path [label]` (rawframe '
                     'lists `dir total_frames label` go to '

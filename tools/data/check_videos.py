@@ -24,18 +24,16 @@ from multiprocessing import Pool
 from typing import List, Optional, Tuple
 
 import numpy as np
-from mmengine.fileio import list_from_file
 from mmengine.utils import ProgressBar
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from constcl_mm.datasets.transforms.video_readers import (  # noqa: E402
+from constcl_mm.datasets.transforms.video_readers import (
     RawFrameReader, VideoDecodeError, open_video)
 from constcl_mm.datasets.two_view_rawframe_dataset import \
-    parse_rawframe_list  # noqa: E402
+    parse_rawframe_list
 from constcl_mm.datasets.two_view_video_dataset import \
-    parse_video_list  # noqa: E402
+    parse_video_list
+from constcl_mm.utils.text_files import read_lines
 
 Job = Tuple[str, Optional[int]]  # (path, total_frames for rawframes)
 Result = Optional[Tuple[str, str]]  # None or (kind, reason)
@@ -109,7 +107,7 @@ def main(argv=None) -> int:
         entries = [(p, None) for p, _ in parse_video_list(args.list)]
     # The original non-blank, non-comment lines, in the same order.
     lines = [
-        line for line in list_from_file(args.list)
+        line for line in read_lines(args.list)
         if line.strip() and not line.strip().startswith('#')
     ]
     assert len(lines) == len(entries)

@@ -123,6 +123,15 @@ class AVAKineticsMetric(BaseMetric):
                 key = keyframe_key(data_sample['video_id'],
                                    data_sample['timestamp'])
             pred = data_sample['pred_instances']
+            width = pred['scores'].shape[-1] if pred['scores'].ndim == 2 \
+                else None
+            if width != self.num_classes:
+                raise ValueError(
+                    f'AVAKineticsMetric(num_classes={self.num_classes}) got '
+                    f'scores of shape {tuple(pred["scores"].shape)} for '
+                    f'keyframe {key}: the metric\'s num_classes must equal '
+                    'the model\'s (roi_head.bbox_head.num_classes, '
+                    'background included)')
             per_class = bbox2result(
                 pred['bboxes'],
                 pred['scores'],
