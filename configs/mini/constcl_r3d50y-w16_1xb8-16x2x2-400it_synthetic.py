@@ -42,13 +42,15 @@ optim_wrapper = dict(
     dtype='bfloat16',
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
-# 5% linear warmup, then cosine to 0 over the run
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=20),
-    dict(type='CosineAnnealingLR', T_max=max_iters - 20, eta_min=0.0,
-         by_epoch=False, begin=20, end=max_iters),
-]
+# linear warmup over the first 5% of the run, then cosine to 0 at its last
+# step; both follow train_cfg.max_iters (e.g. tools/mini_experiment.py
+# --iters, or --cfg-options train_cfg.max_iters=...)
+param_scheduler = dict(
+    type='WarmupCosineLR',
+    warmup=dict(ratio=0.05),
+    start_factor=0.01,
+    cosine_origin='warmup_end',
+    by_epoch=False)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
 val_cfg = None
