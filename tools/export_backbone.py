@@ -16,16 +16,14 @@ and into ``ResNet3dY(branches=('global',), out_indices=(3,))``.
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
+import torch
 
-import constcl_mm  # noqa: E402,F401
+import constcl_mm  # noqa: F401
 from constcl_mm.models.utils.checkpoint import \
-    export_backbone_state  # noqa: E402
-from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
+    export_backbone_state
+from mmengine.runner.checkpoint import CheckpointLoader
 
 
 def parse_args() -> argparse.Namespace:

@@ -27,8 +27,6 @@ from typing import Dict, Optional
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 def parse_args(argv=None) -> argparse.Namespace:
     from mmengine.config import DictAction

@@ -10,15 +10,11 @@ convolutions and linear layers of the backbone on one clip of ``--shape``
 (C T H W), per stage; FLOPs are about 2x MACs.
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
 
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
 
 
 def parse_args() -> argparse.Namespace:

@@ -25,13 +25,10 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-        __file__))))))
 
-from mmengine.utils import ProgressBar  # noqa: E402
+from mmengine.utils import ProgressBar
 
-from constcl_mm.datasets.otb_dataset import (OTB100_TARGETS,  # noqa: E402
+from constcl_mm.datasets.otb_dataset import (OTB100_TARGETS,
                                              OTBTarget, load_sot_bboxes)
 
 HEADER = ('# OTB-2015 targets: name,video_path,ann_path,start_frame_id,'
