@@ -9,6 +9,7 @@ from mmengine.config import Config
 
 from helpers.paths import REPO_ROOT
 from constcl_mm.utils import count_parameters
+from constcl_mm.utils.complexity import table6_parameters
 
 CFG = osp.join(REPO_ROOT, 'configs', 'constcl')
 
@@ -32,12 +33,14 @@ def batch(num_videos=2, boxes=4, frames=16, size=32, seed=0):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def naive_region_infonce(queries, own, other, tau):
+def naive_region_infonce(queries, own, other, tau, targets=None):
     """InfoNCE of one direction written out loop by loop: the positive of
-    query (b, i) is the region of the other view whose raw feature is most
-    similar to the raw region i, the negatives are every region of the other
-    videos' other view."""
+    query (b, i) is the target of the other view's region whose raw feature
+    is most similar to the raw region i, the negatives are the targets of
+    every region of the other videos' other view. The targets are the other
+    view's raw regions unless given (vanilla region contrast: projected)."""
     n = torch.nn.functional.normalize
+    targets = other if targets is None else targets
     total, count = 0.0, 0
     num_videos, num_boxes = queries.shape[:2]
     for b in range(num_videos):
@@ -45,8 +48,8 @@ def naive_region_infonce(queries, own, other, tau):
         match = sim.argmax(dim=1)
         for i in range(num_boxes):
             q = n(queries[b, i], dim=0)
-            pos = q @ n(other[b, match[i]], dim=0) / tau
-            negs = [q @ n(other[c, j], dim=0) / tau
+            pos = q @ n(targets[b, match[i]], dim=0) / tau
+            negs = [q @ n(targets[c, j], dim=0) / tau
                     for c in range(num_videos) if c != b
                     for j in range(num_boxes)]
             logits = torch.stack([pos] + negs)
@@ -164,3 +167,51 @@ def test_region_matches_for_visualisation():
     assert out['match_a2b'].shape == (2, 5)
     torch.testing.assert_close(
         out['match_a2b'], out['similarity'].argmax(dim=2))
+
+
+ABL = 'ablations/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_'
+
+
+@pytest.mark.parametrize('name,paper_m,trainable', [
+    ('cvrl_r3d50_128xb8-16x2x2-200k_kinetics400.py', 44.6, 44_529_600),
+    (ABL + 'context0.py', 77.7, 77_594_688),
+    (ABL + 'context1.py', 71.7, 71_665_572),
+    (ABL + 'context3.py', 71.7, 71_665_572),
+    ('pretrain.py', 71.7, 71_665_572),
+])
+def test_table6_parameter_counts(name, paper_m, trainable):
+    model = MODELS.build(model_cfg(name))
+    assert count_parameters(model)['trainable'] == trainable
+    assert round(table6_parameters(model) / 1e6, 1) == paper_m
+
+
+def test_context0_is_vanilla_region_contrast_with_a_projection():
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg(ABL + 'context0.py'))
+    model.init_weights()
+    assert model.neck.decoder is None
+    assert [p.shape for p in model.neck.region_mlp.parameters()] == \
+        [p.shape for p in model.global_head.mlp.parameters()]
+    model.eval()  # BN on running statistics: the same projection twice
+    losses = run_loss(model, batch())
+    data = model.data_preprocessor(batch(), True)
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'])
+        boxes, _ = model._boxes(data['data_samples'], 4, torch.device('cpu'))
+        regions = model.neck(feats[model.local_index], boxes)
+    assert regions['inst_a2b'].shape == (2, 4, 128)
+    expect = 0.001 * 0.5 * (
+        naive_region_infonce(regions['inst_a2b'], regions['inst_a'],
+                             regions['inst_b'], 0.2, regions['target_b']) +
+        naive_region_infonce(regions['inst_b2a'], regions['inst_b'],
+                             regions['inst_a'], 0.2, regions['target_a']))
+    assert losses['loss_local'].item() == pytest.approx(expect, rel=1e-4)
+
+
+def test_c4_endpoint_pools_res4_to_the_res5_grid():
+    model = MODELS.build(model_cfg(ABL + 'endpoint-c4.py'))
+    assert model.neck.spatial_pool == 2 and model.neck.in_channels == 1024
+    feats = model.extract_feat(torch.zeros(2, 3, 16, 64, 64))
+    assert feats[model.local_index].shape[-2:] == (4, 4)
+    pooled = model.neck._normalized(feats[model.local_index])
+    assert pooled.shape[-2:] == (2, 2) == feats[model.global_index].shape[-2:]

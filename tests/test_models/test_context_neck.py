@@ -51,12 +51,51 @@ def test_bad_inputs_raise_named_errors():
         ContextCrossAttentionNeck(in_channels=16, out_channels=8)
 
 
-def test_context_zero_is_vanilla_region_contrast():
-    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0)
+def test_context_zero_without_projection_contrasts_raw_regions():
+    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0,
+                                     region_mlp=None)
     assert sum(p.numel() for p in neck.parameters()) == 0
     out = neck(*inputs())
     assert torch.equal(out['inst_a2b'], out['inst_a'])
     assert torch.equal(out['inst_b2a'], out['inst_b'])
+
+
+def test_context_zero_projects_regions_with_the_global_head_shape():
+    from constcl_mm.models.heads import GlobalContrastiveHead
+    torch.manual_seed(0)
+    mlp = dict(hid_channels=32, out_channels=8, num_hidden_layers=3)
+    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0,
+                                     region_mlp=mlp)
+    neck.init_weights()
+    head = GlobalContrastiveHead(in_channels=16, **mlp)
+    assert [tuple(p.shape) for p in neck.region_mlp.parameters()] == \
+        [tuple(p.shape) for p in head.mlp.parameters()]
+    out = neck(*inputs())
+    assert out['inst_a'].shape == (2, 4, 16)
+    assert out['inst_a2b'].shape == (2, 4, 8)
+    # the projections of both views are the queries and the targets
+    assert out['target_a'] is out['inst_a2b']
+    assert out['target_b'] is out['inst_b2a']
+    neck.eval()
+    feats, boxes = inputs()
+    single = neck.region_mlp(neck.region_features(feats, boxes)[0])
+    torch.testing.assert_close(neck(feats, boxes)['inst_a2b'][0], single)
+
+
+def test_spatial_pool_halves_the_memory_side():
+    torch.manual_seed(0)
+    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
+                                     spatial_pool=2)
+    feats, boxes = inputs(hw=14)
+    out = neck(feats, boxes, return_attention=True)
+    # C4 at 224 px: 14x14 pooled to 7x7, 5 frames x 49 = 245 memory tokens
+    assert out['attn_a2b'][0][0].shape == (2, 4, 5 * 7 * 7)
+    pooled = torch.nn.functional.avg_pool3d(feats, (1, 2, 2))
+    plain = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    torch.testing.assert_close(neck.region_features(feats, boxes),
+                               plain.region_features(pooled, boxes))
+    with pytest.raises(ValueError, match='spatial_pool'):
+        ContextCrossAttentionNeck(in_channels=16, spatial_pool=0)
 
 
 def test_cross_view_reconstruction_uses_the_other_views_context():

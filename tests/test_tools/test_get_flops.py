@@ -18,6 +18,12 @@ def test_get_flops_prints_the_spec_figures():
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert 'trainable 71,665,572' in out
+    # Table 6's convention (backbone BN statistics, trainable heads)
+    assert 'trainable heads): 71,741,220 = 71.7 M' in out
+    forward = float(re.search(r'pretraining forward MACs per video .*: '
+                              r'([\d.]+) G', out).group(1))
+    # two clips through the Y backbone, plus the heads and the neck
+    assert 2 * 55.28 < forward < 2 * 55.28 + 3
     assert re.search(r'backbone\s+trainable\s+51,879,744', out)
     trunk = float(re.search(r'single-branch trunk .*: ([\d.]+) G',
                             out).group(1))

@@ -5,9 +5,13 @@
     python tools/analysis/get_flops.py CONFIG --shape 3 16 224 224
 
 Parameters are counted for the whole model (trainable, frozen, BN running
-statistics) and per top-level part. MACs are multiply-accumulates of the
-convolutions and linear layers of the backbone on one clip of ``--shape``
-(C T H W), per stage; FLOPs are about 2x MACs.
+statistics), per top-level part, and as the paper's Table 6 counts them
+(backbone with BN statistics + trainable heads/neck, see
+``constcl_mm.utils.complexity.table6_parameters``). MACs are multiply-
+accumulates of the convolutions and linear layers of the backbone on one
+clip of ``--shape`` (C T H W), per stage; for pretraining models also of
+the whole training forward for one video (two clips, ``--boxes`` regions
+per view), backbone, heads and neck. FLOPs are about 2x MACs.
 """
 import argparse
 
@@ -26,7 +30,40 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings')
+    parser.add_argument(
+        '--boxes', type=int, default=8,
+        help='regions per view for the pretraining forward (default 8)')
     return parser.parse_args()
+
+
+def pretrain_forward_macs(model, shape, num_boxes: int):
+    """MACs of ``model.loss`` on a batch of two videos, per video, by
+    top-level part (None for models without a ``loss`` on two views)."""
+    from mmaction.structures import ActionDataSample
+
+    from constcl_mm.utils import count_macs
+    if type(model).__name__ != 'ConSTCL':
+        return None
+    clips = torch.zeros(4, *shape)  # 2 videos x 2 views, (2B, C, T, H, W)
+    samples = []
+    for _ in range(2):
+        sample = ActionDataSample()
+        xy = torch.full((2, num_boxes, 2), 0.25)
+        sample.set_field(torch.cat([xy, xy + 0.5], -1), 'boxes')
+        samples.append(sample)
+
+    class _Loss(torch.nn.Module):
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, inputs, data_samples):
+            return self.inner.loss(inputs, data_samples)
+
+    total, parts = count_macs(_Loss(model), (clips, samples), group_depth=2)
+    parts = {k.split('.', 1)[1]: v / 2 for k, v in parts.items()}
+    return total / 2, parts
 
 
 def main() -> None:
@@ -39,6 +76,7 @@ def main() -> None:
     from mmaction.registry import MODELS
 
     from constcl_mm.utils import count_macs, count_parameters
+    from constcl_mm.utils.complexity import table6_parameters
     model = MODELS.build(cfg.model)
     params = count_parameters(model)
     print(f'config: {args.config}')
@@ -52,6 +90,11 @@ def main() -> None:
         part = count_parameters(child)
         print(f"  {name:<20s} trainable {part['trainable']:>12,}  "
               f"total {part['total']:>12,}")
+    if hasattr(model, 'backbone'):
+        table6 = table6_parameters(model)
+        print(f'parameters as in the paper (Table 6: backbone with BN '
+              f'statistics + trainable heads): {table6:,} = '
+              f'{table6 / 1e6:.1f} M')
     backbone = getattr(model, 'backbone', model)
     clip = torch.zeros(1, *args.shape)
     total, stages = count_macs(backbone, (clip, ))
@@ -63,6 +106,18 @@ def main() -> None:
     if 'layer4_local' in stages and 'layer4' in stages:
         trunk = total - stages['layer4_local']
         print(f'single-branch trunk (R3D-50, one res5): {trunk / 1e9:.2f} G')
+    forward = pretrain_forward_macs(model, args.shape, args.boxes)
+    if forward is not None:
+        total, parts = forward
+        print(f'pretraining forward MACs per video (two {c}x{t}x{h}x{w} '
+              f'clips, {args.boxes} boxes per view): {total / 1e9:.2f} G '
+              f'({2 * total / 1e9:.2f} GFLOPs)')
+        heads = {}
+        for name, macs in parts.items():
+            top = name.split('.')[0]
+            heads[top] = heads.get(top, 0) + macs
+        for name, macs in heads.items():
+            print(f'  {name:<20s} {macs / 1e9:8.3f} G')
 
 
 if __name__ == '__main__':

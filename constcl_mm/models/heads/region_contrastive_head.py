@@ -48,7 +48,9 @@ class RegionContrastiveHead(BaseModule):
 
         Args:
             regions (dict[str, Tensor]): ``inst_a``, ``inst_b``, ``inst_a2b``,
-                ``inst_b2a``, each ``(B, N, C)`` (the neck's output).
+                ``inst_b2a``, each ``(B, N, C)`` (the neck's output), and
+                optionally ``target_a``/``target_b`` (projected targets of
+                vanilla region contrast).
             valid (Tensor, optional): ``(2B, N)`` bool box validity, rows
                 ``0..B-1`` view a.
 
@@ -59,12 +61,14 @@ class RegionContrastiveHead(BaseModule):
         valid_a = valid_b = None
         if valid is not None:
             valid_a, valid_b = valid.bool().chunk(2, dim=0)
+        targets = [regions[k].float() if k in regions else None
+                   for k in ('target_a', 'target_b')]
         with autocast_off(regions['inst_a']):
             out = region_infonce_loss(
                 regions['inst_a'].float(), regions['inst_b'].float(),
                 regions['inst_a2b'].float(), regions['inst_b2a'].float(),
                 valid_a, valid_b, self.temperature, self.normalize,
-                self.mask_invalid_targets)
+                self.mask_invalid_targets, *targets)
         losses = dict(loss_local=out['loss'] * self.loss_weight)
         for key in ('pos_sim', 'pos_sim_min', 'pos_sim_max', 'neg_sim',
                     'neg_sim_min', 'neg_sim_max'):

@@ -122,7 +122,9 @@ def region_infonce_loss(inst_a: torch.Tensor,
                         valid_b: Optional[torch.Tensor] = None,
                         temperature: float = 0.2,
                         normalize: bool = True,
-                        mask_invalid_targets: bool = False
+                        mask_invalid_targets: bool = False,
+                        target_a: Optional[torch.Tensor] = None,
+                        target_b: Optional[torch.Tensor] = None
                         ) -> Dict[str, torch.Tensor]:
     """The official ``InstanceContrastiveLoss`` (spec §3.5).
 
@@ -140,28 +142,45 @@ def region_infonce_loss(inst_a: torch.Tensor,
         mask_invalid_targets (bool): Also keep invalid (padding) boxes out of
             the matching and the negatives. The official code does not
             (its boxes are always valid). Defaults to False.
+        target_a, target_b (Tensor, optional): ``(b, N, D)`` targets of the
+            b->a and a->b directions in place of the raw regions (vanilla
+            region contrast: the projected regions); matching stays on the
+            raw regions. Defaults to ``inst_a``, ``inst_b``.
 
     Returns:
         dict[str, Tensor]: ``loss`` and the averaged statistics of both
         directions, plus ``match_a2b``/``match_b2a``.
     """
-    for name, x in (('inst_b', inst_b), ('inst_a2b', inst_a2b),
-                    ('inst_b2a', inst_b2a)):
-        if x.shape != inst_a.shape:
+    if (target_a is None) != (target_b is None):
+        raise ValueError('give both target_a and target_b, or neither')
+    if inst_b.shape != inst_a.shape:
+        raise ValueError(f'inst_b has shape {tuple(inst_b.shape)}, expected '
+                         f'{tuple(inst_a.shape)} like inst_a')
+    if target_a is None:
+        target_a, target_b = inst_a, inst_b
+    names = ('inst_a2b', 'inst_b2a', 'target_a', 'target_b')
+    for name, x in zip(names, (inst_a2b, inst_b2a, target_a, target_b)):
+        if x.shape != target_b.shape:
             raise ValueError(f'{name} has shape {tuple(x.shape)}, expected '
-                             f'{tuple(inst_a.shape)} like inst_a')
+                             f'{tuple(target_b.shape)} like the targets')
+    raw_targets = target_a is inst_a
     if normalize:
         inst_a, inst_b = l2_normalize(inst_a), l2_normalize(inst_b)
         inst_a2b, inst_b2a = l2_normalize(inst_a2b), l2_normalize(inst_b2a)
+        if raw_targets:
+            target_a, target_b = inst_a, inst_b
+        else:
+            target_a = l2_normalize(target_a)
+            target_b = l2_normalize(target_b)
     target_mask = mask_invalid_targets
     matches = match_regions(inst_a, inst_b,
                             valid_a if target_mask else None,
                             valid_b if target_mask else None)
     a2b = region_infonce_one_way(
-        inst_a2b, inst_b, matches['match_a2b'], valid_a,
+        inst_a2b, target_b, matches['match_a2b'], valid_a,
         valid_b if target_mask else None, temperature)
     b2a = region_infonce_one_way(
-        inst_b2a, inst_a, matches['match_b2a'], valid_b,
+        inst_b2a, target_a, matches['match_b2a'], valid_b,
         valid_a if target_mask else None, temperature)
     out = {key: 0.5 * (a2b[key] + b2a[key]) for key in a2b}
     out.update(match_a2b=matches['match_a2b'], match_b2a=matches['match_b2a'])

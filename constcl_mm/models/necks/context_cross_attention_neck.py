@@ -2,7 +2,10 @@
 from typing import Dict, List, Optional, Union
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from mmaction.registry import MODELS
+from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 
 from ..common import (KERAS_LINEAR_INIT, build_context_attention,
@@ -51,6 +54,38 @@ def nearest_context_indices(query_starts: torch.Tensor,
     return first[:, None] + steps
 
 
+def projection_mlp(in_channels: int,
+                   hid_channels: int = 2048,
+                   out_channels: int = 128,
+                   num_hidden_layers: int = 3,
+                   norm_cfg: dict = dict(type='BN1d', momentum=0.1,
+                                         eps=1e-5)) -> nn.Sequential:
+    """``num_hidden_layers x [Linear(no bias), norm, ReLU] ->
+    Linear(out_channels)``: the layout of ``GlobalContrastiveHead.mlp``.
+
+    Args:
+        in_channels (int): Input width.
+        hid_channels (int): Hidden width. Defaults to 2048.
+        out_channels (int): Output width. Defaults to 128.
+        num_hidden_layers (int): Defaults to 3.
+        norm_cfg (dict): Hidden-layer norm. Defaults to BN1d.
+
+    Returns:
+        nn.Sequential: Maps ``(M, in_channels)`` to ``(M, out_channels)``.
+    """
+    layers = []
+    width = in_channels
+    for _ in range(num_hidden_layers):
+        layers += [
+            nn.Linear(width, hid_channels, bias=False),
+            build_norm_layer(norm_cfg, hid_channels)[1],
+            nn.ReLU(inplace=True)
+        ]
+        width = hid_channels
+    layers.append(nn.Linear(width, out_channels))
+    return nn.Sequential(*layers)
+
+
 @MODELS.register_module()
 class ContextCrossAttentionNeck(BaseModule):
     """Context cross-attention: the paper's g(h, F'_c) (official
@@ -64,8 +99,15 @@ class ContextCrossAttentionNeck(BaseModule):
     view b and vice versa, through a shared :class:`ContextDecoder` and a
     final projection back to the backbone width.
 
-    With ``context_length=0`` no decoder is built and the outputs are the
-    region features themselves (vanilla region contrast, paper §3.1).
+    With ``context_length=0`` no decoder is built: vanilla region contrast
+    (paper Section 3.1, Eq. 3). Both views' regions go through an MLP
+    projection head of the global head's shape (``region_mlp``), and each
+    projected region is contrasted with the projected region of the other
+    view it matches (matching still on the raw region features).
+
+    ``spatial_pool=k`` average-pools the features ``k x k`` in space before
+    everything else: the paper's C4 endpoint pools res4 2x2 (14x14 -> 7x7 at
+    224 px) before the region loss (Section 4.3).
 
     Args:
         in_channels (int): Backbone channels C. Defaults to 2048.
@@ -97,6 +139,14 @@ class ContextCrossAttentionNeck(BaseModule):
             'nearest'. Defaults to 2.
         temporal_stride (int): Input frames per feature frame (the stem's
             temporal stride), for 'nearest'. Defaults to 2.
+        region_mlp (dict, optional): The projection head of
+            ``context_length=0``: ``num_hidden_layers x [Linear(no bias),
+            norm, ReLU] -> Linear(out_channels)``. ``None`` contrasts the
+            raw region features (no parameters). Ignored for
+            ``context_length > 0``. Defaults to the global head's shape
+            (3 x 2048, BN, 128).
+        spatial_pool (int): Average-pool window and stride in H and W
+            applied to the features first. Defaults to 1 (none).
         init_cfg (dict | list[dict], optional): Defaults to Keras'
             glorot-uniform kernels with zero biases
             (``KERAS_LINEAR_INIT``).
@@ -120,6 +170,11 @@ class ContextCrossAttentionNeck(BaseModule):
                  context_sampling: str = 'center',
                  frame_interval: int = 2,
                  temporal_stride: int = 2,
+                 region_mlp: Optional[dict] = dict(
+                     hid_channels=2048, out_channels=128,
+                     num_hidden_layers=3,
+                     norm_cfg=dict(type='BN1d', momentum=0.1, eps=1e-5)),
+                 spatial_pool: int = 1,
                  init_cfg: Optional[Union[dict, List[dict]]] = (
                      KERAS_LINEAR_INIT)) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -141,10 +196,16 @@ class ContextCrossAttentionNeck(BaseModule):
         self.context_sampling = context_sampling
         self.frame_interval = frame_interval
         self.temporal_stride = temporal_stride
+        if spatial_pool < 1:
+            raise ValueError(f'spatial_pool must be >= 1, got {spatial_pool}')
+        self.spatial_pool = spatial_pool
+        self.region_mlp = None
         if context_length == 0:
             self.positional_encoding = None
             self.decoder = None
             self.projection = None
+            if region_mlp is not None:
+                self.region_mlp = projection_mlp(in_channels, **region_mlp)
             return
         self.positional_encoding, self.decoder = build_context_attention(
             in_channels, tx_channels, num_layers, num_heads, dropout,
@@ -182,6 +243,11 @@ class ContextCrossAttentionNeck(BaseModule):
                 f'{t} feature frames')
 
     def _normalized(self, features: torch.Tensor) -> torch.Tensor:
+        """The optional spatial average pool, then the per-location L2
+        normalisation."""
+        if self.spatial_pool > 1:
+            k = self.spatial_pool
+            features = F.avg_pool3d(features, (1, k, k), (1, k, k))
         return l2_normalize(features, dim=1) if self.normalize_inputs \
             else features
 
@@ -274,14 +340,25 @@ class ContextCrossAttentionNeck(BaseModule):
         Returns:
             dict[str, Tensor]: ``inst_a``, ``inst_b`` (raw region features)
             and ``inst_a2b``, ``inst_b2a`` (reconstructions), each
-            ``(B, N, C)``.
+            ``(B, N, C)``. With ``context_length=0`` and a ``region_mlp``,
+            ``inst_a2b``/``inst_b2a`` are the projections ``(B, N, D)`` of
+            each view's own regions and ``target_a``/``target_b`` the same
+            projections, to be used as the other direction's targets.
         """
         self._check_inputs(features, boxes)
         features = self._normalized(features)
         inst_a, inst_b = self._pool_keyframe(features, boxes).chunk(2, dim=0)
         out = dict(inst_a=inst_a, inst_b=inst_b)
         if self.context_length == 0:
-            out.update(inst_a2b=inst_a, inst_b2a=inst_b)
+            if self.region_mlp is None:
+                out.update(inst_a2b=inst_a, inst_b2a=inst_b)
+                return out
+            b, n, c = inst_a.shape
+            proj = self.region_mlp(torch.cat([inst_a, inst_b]).reshape(
+                2 * b * n, c)).reshape(2 * b, n, -1)
+            proj_a, proj_b = proj.chunk(2, dim=0)
+            out.update(inst_a2b=proj_a, inst_b2a=proj_b, target_a=proj_a,
+                       target_b=proj_b)
             return out
         memory_a, memory_b = self.memory(features, clip_starts).chunk(2, 0)
         a2b = self.reconstruct(inst_a, memory_b, return_attention)

@@ -72,6 +72,41 @@ class ConSTCL(BaseModel):
         self.global_index = global_index
         self.local_index = local_index
         self._check_indices()
+        self._check_channels()
+
+    def _backbone_channels(self, index: int) -> Optional[int]:
+        """Channels of backbone output ``index`` (ResNet-style backbones
+        with ``base_channels``, ``block.expansion`` and ``out_indices``;
+        stages 3 and 4 are the global and local res5), else None."""
+        backbone = self.backbone
+        block = getattr(backbone, 'block', None)
+        outs = getattr(backbone, 'out_indices', None)
+        base = getattr(backbone, 'base_channels', None)
+        if block is None or outs is None or base is None:
+            return None
+        stage = min(tuple(outs)[index], 3)
+        return base * 2**stage * block.expansion
+
+    def _check_channels(self) -> None:
+        """Names the config fields when the heads do not fit the backbone
+        (e.g. ``backbone.depth=34`` with the R3D-50 heads), at build."""
+        pairs = [('global_head', self.global_head, self.global_index)]
+        if self.neck is not None:
+            pairs.append(('neck', self.neck, self.local_index))
+        for name, module, index in pairs:
+            given = getattr(module, 'in_channels', None)
+            expect = self._backbone_channels(index)
+            if given is None or expect is None or given == expect:
+                continue
+            depth = getattr(self.backbone, 'depth', '?')
+            raise ValueError(
+                f'model.{name}.in_channels={given} but the backbone '
+                f'(model.backbone.depth={depth}, base_channels='
+                f'{self.backbone.base_channels}) gives {expect} channels at '
+                f'output {index} (out_indices='
+                f'{tuple(self.backbone.out_indices)}); set '
+                f'model.{name}.in_channels={expect} (and the other heads), '
+                'or change the depth back')
 
     def _check_indices(self) -> None:
         outs = getattr(self.backbone, 'out_indices', None)
@@ -171,7 +206,7 @@ class ConSTCL(BaseModel):
                              'clips: expected one per video (two views)')
         valid = torch.stack([
             torch.as_tensor(ds.box_valid) if 'box_valid' in ds else
-            torch.ones(boxes.shape[2], dtype=torch.bool)
+            torch.ones(boxes.shape[1:3], dtype=torch.bool)
             for ds in data_samples
         ]).to(device)
         boxes = boxes.transpose(0, 1).flatten(0, 1).float()
