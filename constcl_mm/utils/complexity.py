@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Parameter and multiply-accumulate counts (spec §8.1-§8.2 convention)."""
+"""Parameter and multiply-accumulate counts (the convention of
+official_implementation.md §8.1-§8.2)."""
 from collections import OrderedDict
 from typing import Dict, Tuple
 

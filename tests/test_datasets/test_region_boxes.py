@@ -77,7 +77,8 @@ def test_random_boxes_independent_draws():
     ratio = h[unclipped] / w[unclipped]
     assert ratio.min() >= 0.5 - 1e-4 and ratio.max() <= 2.0 + 1e-4
     assert abs(np.corrcoef(boxes[:, 0], boxes[:, 1])[0, 1]) < 0.05
-    # spec §4: with truly independent draws mean w = 0.248, h = 0.284
+    # official_implementation.md §4: with truly independent draws mean w =
+    # 0.248, h = 0.284
     assert w.mean() == pytest.approx(0.248, abs=0.01)
     assert h.mean() == pytest.approx(0.284, abs=0.01)
 
@@ -94,7 +95,8 @@ def test_random_boxes_diagonal_artifact():
     np.testing.assert_allclose(
         boxes[:, 3], np.minimum(u + width * (0.5 + 1.5 * u), 0.999), atol=1e-6)
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    # spec §4, "as executed": mean w = 0.210, mean h = 0.214
+    # official_implementation.md §4, "as executed": mean w = 0.210, mean h =
+    # 0.214
     assert w.mean() == pytest.approx(0.210, abs=0.01)
     assert h.mean() == pytest.approx(0.214, abs=0.01)
 

@@ -45,7 +45,8 @@ def inputs(num_rois=(2, 3)):
 
 def test_paper_configuration_sizes():
     """3 layers x 3 units of 128, 2048-d regions, 2064-d memory: the
-    official decoder (spec §8.1: 6,139,776 weights) and the 2 x 50 weights of
+    official decoder (official_implementation.md §8.1: 6,139,776 weights) and
+    the 2 x 50 weights of
     the coordinate MLPs; a linear classifier on the 384-d output."""
     head = build(
         dict(type='ActionTransformerHead', in_channels=2048, num_classes=81))

@@ -106,7 +106,7 @@ def test_variance_scaling_init():
 
 
 def test_tf_same_padding_option():
-    # the pads of spec §8.3
+    # the pads of official_implementation.md §8.3
     assert tf_same_pads((16, 224, 224), (5, 7, 7), (2, 2, 2),
                         (1, 1, 1)) == [2, 3, 2, 3, 1, 2]
     assert tf_same_pads((8, 56, 56), (1, 3, 3), (1, 2, 2),

@@ -1,4 +1,5 @@
-# ConST-CL pretraining data on Kinetics-400 (spec §4-§5, paper §4.1).
+# ConST-CL pretraining data on Kinetics-400 (official_implementation.md §4-§5,
+# paper §4.1).
 #
 # Two 16x2 clips per video (CVRL offsets), 224x224, clip-consistent
 # augmentations with the official blur/solarisation asymmetry, 8 random

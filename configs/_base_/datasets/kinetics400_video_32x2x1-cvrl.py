@@ -1,4 +1,5 @@
-# Kinetics-400 videos with CVRL's linear-evaluation pipelines (spec §7), used
+# Kinetics-400 videos with CVRL's linear-evaluation pipelines
+# (official_implementation.md §7), used
 # for linear probing and fine-tuning alike:
 #   train: one random 32-frame clip, stride 2; random resized crop (area
 #          0.3-1, aspect 0.5-2) of the decoded frames, resized to 224; flip

@@ -1,5 +1,5 @@
-# ConST-CL on ResNet3D-Y-50 (spec §1-§3): global NT-Xent on res5, context
-# cross-attention region contrast on res5_1.
+# ConST-CL on ResNet3D-Y-50 (official_implementation.md §1-§3): global NT-Xent
+# on res5, context cross-attention region contrast on res5_1.
 model = dict(
     type='ConSTCL',
     backbone=dict(

@@ -1,8 +1,9 @@
 # The paper's AVA head (ConST-CL §4, after the Video Action Transformer
 # Network): person RoI features query the clip's features through the
 # pretraining context decoder, then a linear multi-label classifier.
-# Official hints (spec §7): RoIAlign 4x4 with one sample per bin at offset
-# 0.5, 3 layers x 3 heads x 128 channels, GELU, LayerNorm eps 1e-12,
+# Official hints (official_implementation.md §7): RoIAlign 4x4 with one sample
+# per bin at offset 0.5, 3 layers x 3 heads x 128 channels, GELU, LayerNorm eps
+# 1e-12,
 # positional encoding on, no hidden layer. Same backbone and checkpoint
 # loading as fastrcnn_r3d50y-local.py.
 _base_ = ['fastrcnn_r3d50y-local.py']

@@ -1,4 +1,5 @@
-# Linear probe on the ConST-CL global branch (CVRL protocol, spec §7):
+# Linear probe on the ConST-CL global branch (CVRL protocol,
+# official_implementation.md §7):
 # frozen R3D-50 (weights and BN statistics), GAP -> L2 norm -> one Linear.
 # The backbone has exactly the parameter names of a stock mmaction2 R3D-50.
 # Set the checkpoint with

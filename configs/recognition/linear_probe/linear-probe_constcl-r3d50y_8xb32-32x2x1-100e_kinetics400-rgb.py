@@ -1,6 +1,7 @@
 # Linear probe of a ConST-CL R3D-50 (global branch) on Kinetics-400, CVRL
-# protocol (spec §7): frozen backbone and BN statistics, L2-normalised pooled
-# features, one linear layer; 32x2 clips at 224 for training, 10 clips x 3
+# protocol (official_implementation.md §7): frozen backbone and BN statistics,
+# L2-normalised pooled features, one linear layer; 32x2 clips at 224 for
+# training, 10 clips x 3
 # crops at 256 for testing; SGD LR 8.0 for the 256 clips of the name (CVRL's
 # 32.0 per 1024; --auto-scale-lr rescales it to another batch), cosine,
 # warmup, no weight decay. Checkpoint:

@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Clip-consistent geometric augmentation of each view (spec §5.3).
+"""Clip-consistent geometric augmentation of each view
+(official_implementation.md §5.3).
 
 One set of random parameters is drawn per view (clip) and applied to every
 frame of that clip; the views get independent parameters.

@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Clip-consistent photometric augmentation of each view (spec §5.3).
+"""Clip-consistent photometric augmentation of each view
+(official_implementation.md §5.3).
 
 These transforms work in ``float32`` in ``[0, 1]`` (``uint8`` views are
 converted once by the first of them) and clip to ``[0, 1]`` after every

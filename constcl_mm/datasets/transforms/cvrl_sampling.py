@@ -1,5 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""CVRL two-clip temporal sampling (ConST-CL spec §5.1)."""
+"""CVRL two-clip temporal sampling (official_implementation.md §5.1)."""
 import math
 from typing import Dict
 

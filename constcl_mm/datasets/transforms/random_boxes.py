@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Random region boxes of the official ConST-CL code (spec §4)."""
+"""Random region boxes of the official ConST-CL code
+(official_implementation.md §4)."""
 from typing import Dict, Sequence
 
 import numpy as np
@@ -19,8 +20,9 @@ class RandomRegionBoxes(BaseRegionBoxes):
     since they are drawn after augmentation, no crop/flip mapping applies.
 
     ``diagonal_artifact=True`` reproduces what the official code computes
-    when run in a ``tf.data`` graph (spec §4, "as executed"): the four draws
-    share one uniform ``u`` per box, so ``x1 = y1 = u``,
+    when run in a ``tf.data`` graph (official_implementation.md §4, "as
+    executed"): the four draws share one uniform ``u`` per box, so ``x1 = y1 =
+    u``,
     ``w = w_lo + (w_hi - w_lo) u`` and ``aspect = a_lo + (a_hi - a_lo) u``;
     every box then starts on the image diagonal and grows with ``u``.
 

@@ -29,7 +29,8 @@ def variance_scaling_init(module: nn.Module) -> None:
 
 @MODELS.register_module()
 class ResNet3dY(ResNet3d):
-    """ResNet3D-Y: CVRL's R3D-50 with res5 duplicated (spec §1).
+    """ResNet3D-Y: CVRL's R3D-50 with res5 duplicated
+    (official_implementation.md §1).
 
     The trunk is mmaction2's :class:`ResNet3d` configured as CVRL's R3D-50:
     stem conv 5x7x7 with temporal stride 2 (16 frames -> 8), no temporal
@@ -53,7 +54,8 @@ class ResNet3dY(ResNet3d):
         pretrained_branch (str, optional): Which source res5 ('global' or
             'local') feeds a backbone built with a single branch.
         padding (str): 'symmetric' (PyTorch / mmaction2) or 'tf_same'
-            (exact TF alignment, spec §8.3). Defaults to 'symmetric'.
+            (exact TF alignment, official_implementation.md §8.3). Defaults to
+            'symmetric'.
         conv_init (str): 'variance_scaling' (the official Keras init) or
             'kaiming' (mmaction2's). Defaults to 'variance_scaling'.
         frozen_stages (int): Stages to freeze (-1: none; 4 freezes both

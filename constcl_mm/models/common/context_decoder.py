@@ -1,8 +1,9 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """The cross-attention decoder of the official InstanceReconstructor.
 
-It is not ``nn.MultiheadAttention`` (spec §3.4, §9.6): each "head" is an
-independent single-head unit with its own query/key/value projections,
+It is not ``nn.MultiheadAttention`` (official_implementation.md §3.4, §9.6):
+each "head" is an independent single-head unit with its own query/key/value
+projections,
 LayerNorm and FFN; the units of a layer run in parallel on the same queries
 and their outputs are concatenated. Only region queries attend to the context
 memory (no self-attention among queries).
@@ -16,7 +17,7 @@ import torch.nn.functional as F
 
 
 class DecoderUnit(nn.Module):
-    """One single-head cross-attention unit (spec §3.4).
+    """One single-head cross-attention unit (official_implementation.md §3.4).
 
     ``Q = X Wq + bq``, ``K = M Wk + bk``, ``V = M Wv + bv``,
     ``H = LN(softmax(Q K^T / sqrt(d)) V + Q)``, ``out = FFN2(GELU(FFN1(H)))``.
@@ -69,7 +70,8 @@ class DecoderUnit(nn.Module):
 
 
 class ContextDecoder(nn.Module):
-    """Stack of layers of parallel :class:`DecoderUnit` (spec §3.4).
+    """Stack of layers of parallel :class:`DecoderUnit`
+    (official_implementation.md §3.4).
 
     Layer 0 maps the region features (``in_channels``) to
     ``num_heads * channels``; later layers keep that width. Every layer

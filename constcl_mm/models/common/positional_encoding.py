@@ -5,7 +5,8 @@ import torch.nn as nn
 
 
 class CoordinateMLPEncoding(nn.Module):
-    """Learned positional encoding of a (t, h, w) memory grid (spec §3.3).
+    """Learned positional encoding of a (t, h, w) memory grid
+    (official_implementation.md §3.3).
 
     Coordinates are the integer grid positions minus their mean (so t is in
     {-2..2} and h, w in {-3..3} for a 5x7x7 memory). Two small MLPs map them:

@@ -13,8 +13,9 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
     Each sample's ``inputs`` is a ``(2, 3, T, H, W)`` clip pair (uint8 or
     float, 0-255). The batch becomes ``(2B, 3, T, H, W)`` with rows
     ``0..B-1`` the first views and ``B..2B-1`` the second views (the
-    official layout, spec §5.4), normalised with ``(x - mean) / std``; the
-    defaults (127.5) map 0-255 to [-1, 1] without per-channel statistics.
+    official layout, official_implementation.md §5.4), normalised with ``(x -
+    mean) / std``; the defaults (127.5) map 0-255 to [-1, 1] without
+    per-channel statistics.
 
     Args:
         mean (Sequence[float]): Per-channel mean. Defaults to 127.5.

@@ -13,7 +13,8 @@ from ..utils.precision import autocast_off
 
 @MODELS.register_module()
 class GlobalContrastiveHead(BaseModule):
-    """Global (holistic) branch: MLP projection and NT-Xent (spec §2).
+    """Global (holistic) branch: MLP projection and NT-Xent
+    (official_implementation.md §2).
 
     ``GAP(res5) -> num_hidden_layers x [Linear(no bias), BN, ReLU] ->
     Linear(out_channels)``, then the SimCLR/CVRL NT-Xent loss with both

@@ -13,7 +13,8 @@ from ..utils.normalize import l2_normalize
 class LinearProbeHead(BaseHead):
     """Linear classifier on L2-normalised pooled features (CVRL protocol).
 
-    The linear-evaluation head of CVRL's ``video_ssl_linear_eval`` (spec §7):
+    The linear-evaluation head of CVRL's ``video_ssl_linear_eval``
+    (official_implementation.md §7):
     ``GAP(res5) -> L2 normalisation -> Linear(num_classes)``, no hidden
     layer, no BN, no dropout (the official model ignores its
     ``dropout_rate``). It plugs into mmaction2's ``Recognizer3D`` like any

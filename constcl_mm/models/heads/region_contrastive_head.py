@@ -15,7 +15,8 @@ class RegionContrastiveHead(BaseModule):
 
     Positives by argmax cosine similarity of the two views' raw region
     features, negatives = all regions of the other videos of the global
-    batch (gathered with gradient), both directions averaged (spec §3.5).
+    batch (gathered with gradient), both directions averaged
+    (official_implementation.md §3.5).
 
     Args:
         temperature (float): Defaults to 0.2.

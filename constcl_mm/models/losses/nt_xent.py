@@ -16,6 +16,9 @@ def nt_xent_loss(z1: torch.Tensor,
                  normalize: bool = True) -> Dict[str, torch.Tensor]:
     """SimCLR / CVRL NT-Xent loss, as the official ``ContrastiveLoss``.
 
+    The paper's global loss ``L_global`` (paper §3.4, holistic branch;
+    official_implementation.md §2).
+
     With ``z1``, ``z2`` the embeddings of the two views (local batch b,
     global batch N gathered from all ranks, i the global index of a row)::
 

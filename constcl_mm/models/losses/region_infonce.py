@@ -19,7 +19,7 @@ def match_regions(inst_a: torch.Tensor,
     ``S[b, i, j] = n(h_a[b, i]) . n(h_b[b, j])``; for a->b the target of
     region i is ``argmax_j S[b, i, j]``, for b->a the target of region j is
     ``argmax_i S[b, i, j]`` (one way per direction, no mutual check; the
-    boxes of the two views are unrelated, spec §3.5).
+    boxes of the two views are unrelated, official_implementation.md §3.5).
 
     Args:
         inst_a, inst_b (Tensor): ``(B, N, C)`` region features of one video's
@@ -126,7 +126,10 @@ def region_infonce_loss(inst_a: torch.Tensor,
                         target_a: Optional[torch.Tensor] = None,
                         target_b: Optional[torch.Tensor] = None
                         ) -> Dict[str, torch.Tensor]:
-    """The official ``InstanceContrastiveLoss`` (spec §3.5).
+    """The official ``InstanceContrastiveLoss`` (official_implementation.md
+    §3.5): the paper's local InfoNCE ``L_local`` between the reconstructions
+    ``z = g(h, F'_c)`` and the matched regions ``h'`` of the other view
+    (paper §3.2; vanilla region contrast of paper §3.1 when ``z = h``).
 
     ``L = 0.5 * (L_a2b + L_b2a)``: reconstructions of view-a regions
     (``inst_a2b``) are contrasted against view-b regions, positives matched

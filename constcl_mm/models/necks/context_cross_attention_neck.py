@@ -89,7 +89,7 @@ def projection_mlp(in_channels: int,
 @MODELS.register_module()
 class ContextCrossAttentionNeck(BaseModule):
     """Context cross-attention: the paper's g(h, F'_c) (official
-    ``InstanceReconstructor``, spec §3).
+    ``InstanceReconstructor``, official_implementation.md §3).
 
     The dense features of both views are L2-normalised per location. Region
     features ``h`` are ROI-aligned on the keyframe ``T' // 2`` (4x4 bins, one
@@ -312,7 +312,8 @@ class ContextCrossAttentionNeck(BaseModule):
 
     def reconstruct(self, query: torch.Tensor, memory: torch.Tensor,
                     return_attention: bool = False):
-        """``g(h, F'_c)``: regions decoded against a memory, projected."""
+        """``z = g(h, F'_c)`` (paper §3.2): regions decoded against a
+        memory, projected (official_implementation.md §3.4)."""
         out = self.decoder(query, memory, return_attention)
         if return_attention:
             return self.projection(out[0]), out[1]

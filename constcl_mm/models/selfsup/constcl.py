@@ -17,7 +17,7 @@ SampleList = Optional[Sequence]
 class ConSTCL(BaseModel):
     """Implementation of `Contextualized Spatio-Temporal Contrastive Learning
     with Self-Supervision <https://arxiv.org/abs/2112.05181>`_ (CVPR 2022),
-    following the official TF code (spec §1-§3).
+    following the official TF code (official_implementation.md §1-§3).
 
     Both views of every video go through the backbone in one ``2B`` batch
     (shared BN statistics). The global head contrasts pooled
@@ -234,9 +234,17 @@ class ConSTCL(BaseModel):
             data_samples (list): One per video, with ``boxes`` and
                 ``box_valid`` for the local branch.
 
+        The total loss of the paper (§3.4, §4.1) is
+        ``L = L_global + lambda * L_local``: ``loss_global`` is NT-Xent with
+        weight 1, ``loss_local`` the region InfoNCE already multiplied by
+        ``lambda = local_head.loss_weight`` (0.001, the official code;
+        official_implementation.md §3.6). The sum is taken by mmengine's
+        ``BaseModel.parse_losses``, which adds every entry of the returned
+        dict whose key contains ``loss``.
+
         Returns:
-            dict[str, Tensor]: ``loss_global``, ``loss_local`` (summed by the
-            optimizer wrapper) and logged statistics.
+            dict[str, Tensor]: ``loss_global``, ``loss_local`` (summed by
+            ``parse_losses``) and logged statistics.
         """
         self.check_global_batch(inputs.shape[0], data_samples)
         feats = self.extract_feat(inputs)

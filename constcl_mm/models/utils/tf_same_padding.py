@@ -4,8 +4,9 @@
 TF pads ``total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)`` with
 ``total // 2`` in front and the rest behind, so for even totals it matches
 PyTorch's symmetric padding but for odd ones (stride-2 stem and 3x3 convs,
-spec §8.3) it samples a grid shifted by one pixel. Needed only for bit-exact
-parity with TF checkpoints; the default constcl_mm backbone keeps PyTorch's
+official_implementation.md §8.3) it samples a grid shifted by one pixel. Needed
+only for bit-exact parity with TF checkpoints; the default constcl_mm backbone
+keeps PyTorch's
 symmetric padding so that checkpoints drop into stock mmaction2.
 """
 import math
