@@ -1,0 +1,21 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Downstream evaluations of a pretrained backbone as functions.
+
+Each builds the project's own downstream config (SiamFC tracking, linear
+probe), runs it through mmengine's Runner and returns the scores; used by
+``tools/mini_experiment.py`` on the synthetic world (docs/learning_proof.md).
+Imported on demand (``from constcl_mm.evaluation.downstream import ...``),
+not by ``import constcl_mm``.
+"""
+from .linear_probe import LINEAR_PROBE_CONFIG, evaluate_linear_probe  # noqa
+from .region_correspondence import (CorrespondenceClips, draw_region_matches,
+                                    evaluate_region_correspondence,
+                                    region_features_of_model)
+from .tracking import TRACKING_CONFIG, evaluate_tracking, tracking_branch
+
+__all__ = [
+    'evaluate_tracking', 'tracking_branch', 'TRACKING_CONFIG',
+    'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG', 'CorrespondenceClips',
+    'draw_region_matches', 'evaluate_region_correspondence',
+    'region_features_of_model'
+]
