@@ -11,7 +11,8 @@ from .runner_utils import (CONFIG_DIR, arch_overrides, prepare_cfg,
 
 #: The mini linear-probe config (frozen global branch, 16x2 clips at 64 px).
 LINEAR_PROBE_CONFIG = osp.join(
-    CONFIG_DIR, 'mini', 'linear-probe_r3d50y-w16_1xb16-16x2x1-6e_synthetic-rgb.py')
+    CONFIG_DIR, 'mini',
+    'linear-probe_r3d50y-w16_1xb16-16x2x1-6e_synthetic-rgb.py')
 
 
 def _count_lines(path: str) -> int:
