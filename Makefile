@@ -3,10 +3,13 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install test demo clean-venv
+.PHONY: install lint test demo clean-venv
 
 install:
 	bash tools/install.sh
+
+lint: install
+	PY=$(PY) bash tools/lint.sh
 
 test: install
 	$(PY) -m pytest

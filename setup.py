@@ -1,13 +1,13 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Installs the constcl_mm plugin.
 
-The heavy stack (torch, mmcv with compiled ops) has a build order pip alone cannot
-express; ``tools/install.sh`` (``make install``) runs it. ``pip install -e .`` on
-an environment that already holds the stack is enough too.
+The heavy stack (torch, mmcv with compiled ops) has a build order pip alone
+cannot express; ``tools/install.sh`` (``make install``) runs it.
+``pip install -e .`` on an environment that already holds the stack is enough
+too.
 """
 import os.path as osp
 import re
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -34,11 +34,11 @@ setup(
     version=read_version(),
     description='ConST-CL (CVPR 2022) self-supervised video pretraining as an '
     'OpenMMLab (MMEngine / MMAction2) plugin',
-    long_description=open(osp.join(HERE, 'README.md')).read()
-    if osp.exists(osp.join(HERE, 'README.md')) else '',
+    long_description=open(osp.join(HERE, 'README.md')).read() if osp.exists(
+        osp.join(HERE, 'README.md')) else '',
     long_description_content_type='text/markdown',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'benchmarks',
-                                    'docs')),
+    packages=find_packages(
+        exclude=('configs', 'tools', 'tests', 'benchmarks', 'docs')),
     python_requires='>=3.8',
     install_requires=parse_requirements('runtime') + ['mmcv>=2.0.0,<2.2.0'],
     extras_require=dict(

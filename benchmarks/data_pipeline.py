@@ -164,8 +164,9 @@ def _setup() -> None:
     cv2.setNumThreads(1)
     if REPO not in sys.path:
         sys.path.insert(0, REPO)
-    import constcl_mm  # noqa: F401 - registers the transforms
     from mmengine.registry import DefaultScope
+
+    import constcl_mm  # noqa: F401 - registers the transforms
     if DefaultScope.get_current_instance() is None:
         DefaultScope.get_instance('benchmark', scope_name='mmaction')
 

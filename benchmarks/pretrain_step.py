@@ -30,9 +30,11 @@ sys.path.insert(0, ROOT)
 
 VARIANTS = {
     'constcl': ('configs/constcl/pretrain.py', {}),
-    'cvrl': ('configs/constcl/cvrl_r3d50_128xb8-16x2x2-200k_kinetics400.py',
-             {}),
-    'constcl_cp': ('configs/constcl/pretrain.py', {'with_cp': True}),
+    'cvrl':
+    ('configs/constcl/cvrl_r3d50_128xb8-16x2x2-200k_kinetics400.py', {}),
+    'constcl_cp': ('configs/constcl/pretrain.py', {
+        'with_cp': True
+    }),
 }
 
 
@@ -53,9 +55,13 @@ def make_batch(videos: int, frames: int, size: int, boxes: int = 8):
     import torch
     from mmaction.structures import ActionDataSample
     gen = torch.Generator().manual_seed(0)
-    inputs = [torch.randint(0, 256, (2, 3, frames, size, size),
-                            dtype=torch.uint8, generator=gen)
-              for _ in range(videos)]
+    inputs = [
+        torch.randint(
+            0,
+            256, (2, 3, frames, size, size),
+            dtype=torch.uint8,
+            generator=gen) for _ in range(videos)
+    ]
     samples = []
     for _ in range(videos):
         xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
@@ -70,9 +76,9 @@ def worker(args: argparse.Namespace) -> None:
     import torch
     from mmaction.registry import MODELS
     from mmengine.config import Config
+    from mmengine.logging import MMLogger
 
     import constcl_mm  # noqa: F401
-    from mmengine.logging import MMLogger
     MMLogger.get_instance('pretrain_step', log_level='WARNING')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -114,8 +120,10 @@ def worker(args: argparse.Namespace) -> None:
 def run_worker(args: argparse.Namespace, name: str, measure: str,
                env: dict) -> float:
     """Runs one variant in a fresh process; returns its figure."""
-    cmd = [sys.executable, osp.abspath(__file__), '--worker', name,
-           '--measure', measure]
+    cmd = [
+        sys.executable,
+        osp.abspath(__file__), '--worker', name, '--measure', measure
+    ]
     for key in ('videos', 'frames', 'size', 'steps', 'warmup', 'threads'):
         cmd += [f'--{key}', str(getattr(args, key))]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -135,12 +143,18 @@ def main() -> None:
     parser.add_argument('--steps', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--rounds', type=int, default=3,
-                        help='timing processes per variant (alternated)')
-    parser.add_argument('--worker', choices=list(VARIANTS),
-                        help=argparse.SUPPRESS)
-    parser.add_argument('--measure', choices=['time', 'memory'],
-                        default='time', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--rounds',
+        type=int,
+        default=3,
+        help='timing processes per variant (alternated)')
+    parser.add_argument(
+        '--worker', choices=list(VARIANTS), help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--measure',
+        choices=['time', 'memory'],
+        default='time',
+        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args)
@@ -149,8 +163,8 @@ def main() -> None:
     env_time = dict(os.environ, PYTHONWARNINGS='ignore')
     # glibc: serve large blocks with mmap and return freed memory at once, so
     # that the resident size follows the live tensors (slower: memory only)
-    env_memory = dict(env_time, MALLOC_MMAP_THRESHOLD_='65536',
-                      MALLOC_TRIM_THRESHOLD_='0')
+    env_memory = dict(
+        env_time, MALLOC_MMAP_THRESHOLD_='65536', MALLOC_TRIM_THRESHOLD_='0')
     # timing rounds alternate the variants (A B C A B C ...) so that drifts
     # of the machine hit all of them alike; as timeit does, the best round
     # counts (other load on the machine only ever adds time)

@@ -197,9 +197,9 @@ def _describe_refusal(filename: str, err: Exception) -> CheckpointSafetyError:
         'to a plain state_dict.')
 
 
-def safe_torch_load(filename: str,
-                    map_location: Optional[Union[str, Callable]] = None
-                    ) -> Any:
+def safe_torch_load(
+        filename: str,
+        map_location: Optional[Union[str, Callable]] = None) -> Any:
     """``torch.load`` with ``weights_only=True`` and a clear refusal error."""
     try:
         return torch.load(
@@ -212,9 +212,9 @@ def safe_torch_load(filename: str,
             f'a torch file): {e}') from e
 
 
-def load_from_local(filename: str,
-                    map_location: Optional[Union[str, Callable]] = None
-                    ) -> Any:
+def load_from_local(
+        filename: str,
+        map_location: Optional[Union[str, Callable]] = None) -> Any:
     """mmengine ``CheckpointLoader`` backend for local paths (weights only).
 
     The name must start with ``load_from_``: mmengine logs ``name[10:]``.

@@ -6,9 +6,9 @@ Helpers live in the ``helpers`` package (``tests/helpers``), imported as
 """
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
 
 import constcl_mm  # noqa: F401  (stack fixes before any mmaction import)
-from helpers.paths import REPO_ROOT
 
 # Tests run on small CPUs: keep torch from oversubscribing them.
 torch.set_num_threads(min(2, torch.get_num_threads()))

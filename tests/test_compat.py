@@ -8,13 +8,12 @@ import textwrap
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT, TOY_CFG
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from constcl_mm import compat
-from helpers.paths import REPO_ROOT, TOY_CFG
-
 
 
 def test_drn_module_is_provided():
@@ -41,7 +40,9 @@ def test_missing_mmcv_ops_fail_at_import_with_the_fix():
         import constcl_mm
     """)
     proc = subprocess.run([sys.executable, '-c', code],
-                          capture_output=True, text=True, cwd=REPO_ROOT)
+                          capture_output=True,
+                          text=True,
+                          cwd=REPO_ROOT)
     assert proc.returncode != 0
     assert 'without its compiled ops' in proc.stderr
     assert 'MMCV_WITH_OPS=1' in proc.stderr
@@ -54,7 +55,8 @@ def _train_toy(work_dir, max_iters, resume=False, load_from=None):
     cfg.experiment_name = f'{osp.basename(work_dir)}_{max_iters}_{resume}'
     cfg.train_cfg.max_iters = max_iters
     cfg.param_scheduler = [
-        dict(type='CosineAnnealingLR', T_max=4, by_epoch=False, end=4)]
+        dict(type='CosineAnnealingLR', T_max=4, by_epoch=False, end=4)
+    ]
     cfg.resume = resume
     cfg.load_from = load_from
     runner = Runner.from_cfg(cfg)
@@ -73,8 +75,11 @@ def test_runner_checkpoint_resumes_with_weights_only(tmp_path, monkeypatch):
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, 'load', spy)
-    resumed = _train_toy(tmp_path / 'part', 4, resume=True,
-                         load_from=str(tmp_path / 'part' / 'iter_2.pth'))
+    resumed = _train_toy(
+        tmp_path / 'part',
+        4,
+        resume=True,
+        load_from=str(tmp_path / 'part' / 'iter_2.pth'))
     assert calls and all(c is True for c in calls)
     assert resumed.iter == 4
     for (name, a), b in zip(full.model.state_dict().items(),
@@ -98,8 +103,9 @@ def test_malicious_checkpoint_is_refused(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
     torch.save({'state_dict': {}, 'meta': _Evil(marker)}, path)
-    with pytest.raises(compat.CheckpointSafetyError,
-                       match='Refused to load checkpoint') as info:
+    with pytest.raises(
+            compat.CheckpointSafetyError,
+            match='Refused to load checkpoint') as info:
         CheckpointLoader.load_checkpoint(str(path))
     assert str(path) in str(info.value)
     assert not marker.exists()

@@ -37,7 +37,8 @@ def check_edit(base, edited, changes):
 
 
 BOX_CASES = {
-    'slic': dict(type='GenerateRegionBoxes', box_type='slic', num_boxes=16),
+    'slic':
+    dict(type='GenerateRegionBoxes', box_type='slic', num_boxes=16),
     'felzenszwalb':
     dict(type='GenerateRegionBoxes', box_type='felzenszwalb', num_boxes=16),
     'diagonal':
@@ -71,8 +72,8 @@ def test_s256_dataset_bases_rescale_and_crop(repo_root, dataset):
     cfg = resolved(repo_root, f'{root}{dataset}_rawframes-32x2x1-s256.py')
     check_edit(
         base.train_pipeline, cfg.train_dataloader.dataset.pipeline, {
-            'RandomRescale':
-            dict(type='RandomRescale', scale_range=(256, 320)),
+            'RandomRescale': dict(
+                type='RandomRescale', scale_range=(256, 320)),
             'RandomCrop': dict(type='RandomCrop', size=256)
         })
     for loader in ('val_dataloader', 'test_dataloader'):

@@ -4,13 +4,13 @@ import glob
 import os.path as osp
 
 import pytest
+from helpers.paths import REPO_ROOT
 from mmengine.config import Config
 
-from helpers.paths import REPO_ROOT
-
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p for p in glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
 
 
 def test_runtime_base_registers_the_plugin():
@@ -21,8 +21,8 @@ def test_runtime_base_registers_the_plugin():
         imports=['constcl_mm'], allow_failed_imports=False)
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, REPO_ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, REPO_ROOT) for p in CONFIGS])
 def test_config_loads(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmaction'
@@ -32,10 +32,9 @@ def test_config_loads(path):
 def test_user_config_outside_repo_inherits(tmp_path):
     base = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
     user = tmp_path / 'my_experiment.py'
-    user.write_text(
-        f"_base_ = [{base!r}]\n"
-        "default_hooks = dict(logger=dict(interval=5))\n"
-        "work_dir = './work_dirs/mine'\n")
+    user.write_text(f"_base_ = [{base!r}]\n"
+                    "default_hooks = dict(logger=dict(interval=5))\n"
+                    "work_dir = './work_dirs/mine'\n")
     cfg = Config.fromfile(str(user))
     assert cfg.default_hooks.logger.interval == 5
     assert cfg.default_hooks.logger.type == 'LoggerHook'  # merged, not lost

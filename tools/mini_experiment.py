@@ -38,11 +38,13 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MINI = osp.join(ROOT, 'configs', 'mini')
 CONFIGS = {
-    'cvrl': osp.join(MINI, 'cvrl_r3d50-w16_1xb8-16x2x2-400it_synthetic.py'),
-    'constcl_ctx0': osp.join(
-        MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic_context0.py'),
-    'constcl_ctx5': osp.join(
-        MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic.py'),
+    'cvrl':
+    osp.join(MINI, 'cvrl_r3d50-w16_1xb8-16x2x2-400it_synthetic.py'),
+    'constcl_ctx0':
+    osp.join(MINI,
+             'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic_context0.py'),
+    'constcl_ctx5':
+    osp.join(MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic.py'),
 }
 LABELS = {
     'random': 'random init',
@@ -53,8 +55,8 @@ LABELS = {
 MODELS = ('random', 'cvrl', 'constcl_ctx0', 'constcl_ctx5')
 METRICS = (('corr_acc', 'region corr. top-1'), ('track_success',
                                                 'tracking success AUC'),
-           ('track_precision', 'tracking precision@20'),
-           ('probe_top1', 'linear probe top-1'))
+           ('track_precision',
+            'tracking precision@20'), ('probe_top1', 'linear probe top-1'))
 #: World seeds: pretraining videos come from world 0 (the mini configs);
 #: the probe trains on world 2 and everything is evaluated on world 1.
 EVAL_WORLD, PROBE_TRAIN_WORLD = 1, 2
@@ -63,20 +65,31 @@ EVAL_WORLD, PROBE_TRAIN_WORLD = 1, 2
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--models', nargs='+', default=list(MODELS),
-                        choices=MODELS)
-    parser.add_argument('--iters', type=int, default=None,
-                        help='pretraining iterations (default: the configs)')
-    parser.add_argument('--work-dir',
-                        default=osp.join('work_dirs', 'mini_experiment'))
-    parser.add_argument('--corr-videos', type=int, default=96,
-                        help='held-out videos for region correspondence')
-    parser.add_argument('--track-videos', type=int, default=16,
-                        help='held-out videos exported as OTB sequences')
+    parser.add_argument(
+        '--models', nargs='+', default=list(MODELS), choices=MODELS)
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=None,
+        help='pretraining iterations (default: the configs)')
+    parser.add_argument(
+        '--work-dir', default=osp.join('work_dirs', 'mini_experiment'))
+    parser.add_argument(
+        '--corr-videos',
+        type=int,
+        default=96,
+        help='held-out videos for region correspondence')
+    parser.add_argument(
+        '--track-videos',
+        type=int,
+        default=16,
+        help='held-out videos exported as OTB sequences')
     parser.add_argument('--probe-train-videos', type=int, default=240)
     parser.add_argument('--probe-test-videos', type=int, default=120)
-    parser.add_argument('--skip-export', action='store_true',
-                        help='reuse the exported videos of --work-dir')
+    parser.add_argument(
+        '--skip-export',
+        action='store_true',
+        help='reuse the exported videos of --work-dir')
     return parser.parse_args()
 
 
@@ -122,18 +135,16 @@ def pretrain(name: str, seed: int, iters: Optional[int],
 def build_model(name: str, seed: int, checkpoint: Optional[str]):
     """The pretraining model of ``name`` (random init from ``seed``)."""
     import torch
+    from mmaction.registry import MODELS as REGISTRY
     from mmengine.config import Config
     from mmengine.runner import load_checkpoint
-
-    from mmaction.registry import MODELS as REGISTRY
     config = CONFIGS['constcl_ctx5' if name == 'random' else name]
     cfg = Config.fromfile(config)
     torch.manual_seed(seed)
     model = REGISTRY.build(cfg.model)
     model.init_weights()
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu',
-                        logger='silent')
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
     return model, cfg
 
 
@@ -144,16 +155,23 @@ def evaluate(name: str, seed: int, checkpoint: Optional[str], data: Dict,
         evaluate_linear_probe, evaluate_region_correspondence,
         evaluate_tracking)
     model, cfg = build_model(name, seed, checkpoint)
-    corr = evaluate_region_correspondence(model, data['clips'],
-                                          return_matches=True)
+    corr = evaluate_region_correspondence(
+        model, data['clips'], return_matches=True)
     features = corr.pop('features')
     backbone = cfg.model.backbone
     track = evaluate_tracking(
-        data['otb_root'], checkpoint=checkpoint, backbone=backbone,
-        work_dir=osp.join(work_dir, 'tracking'), seed=seed)
+        data['otb_root'],
+        checkpoint=checkpoint,
+        backbone=backbone,
+        work_dir=osp.join(work_dir, 'tracking'),
+        seed=seed)
     probe = evaluate_linear_probe(
-        data['probe_train'], data['probe_test'], checkpoint=checkpoint,
-        backbone=backbone, work_dir=osp.join(work_dir, 'probe'), seed=seed)
+        data['probe_train'],
+        data['probe_test'],
+        checkpoint=checkpoint,
+        backbone=backbone,
+        work_dir=osp.join(work_dir, 'probe'),
+        seed=seed)
     return dict(
         corr_acc=corr['accuracy'],
         corr_chance=corr['chance'],
@@ -172,14 +190,17 @@ def export_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
     eval_world = dict(world_cfg, seed=EVAL_WORLD)
     probe_world = dict(world_cfg, seed=PROBE_TRAIN_WORLD)
     if not args.skip_export:
-        export_world(eval_world, osp.join(root, 'eval'),
-                     num_videos=max(args.track_videos,
-                                    args.probe_test_videos),
-                     layouts=('videos', 'otb'),
-                     otb_videos=args.track_videos)
-        export_world(probe_world, osp.join(root, 'probe_train'),
-                     num_videos=args.probe_train_videos,
-                     layouts=('videos', ))
+        export_world(
+            eval_world,
+            osp.join(root, 'eval'),
+            num_videos=max(args.track_videos, args.probe_test_videos),
+            layouts=('videos', 'otb'),
+            otb_videos=args.track_videos)
+        export_world(
+            probe_world,
+            osp.join(root, 'probe_train'),
+            num_videos=args.probe_train_videos,
+            layouts=('videos', ))
     clips = CorrespondenceClips(
         world=dict(world_cfg, seed=EVAL_WORLD),
         num_videos=args.corr_videos,
@@ -217,9 +238,11 @@ def markdown_table(table: Dict[str, Dict], num_seeds: int) -> str:
         '|---|---|---|---|---|'
     ]
     for name, row in table.items():
-        cells = [f'{row[k][0]:.3f} ± {row[k][1]:.3f}'
-                 for k in ('corr_acc', 'track_success', 'track_precision',
-                           'probe_top1')]
+        cells = [
+            f'{row[k][0]:.3f} ± {row[k][1]:.3f}'
+            for k in ('corr_acc', 'track_success', 'track_precision',
+                      'probe_top1')
+        ]
         lines.append(f'| {LABELS[name]} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -233,19 +256,30 @@ def plot_scores(table: Dict[str, Dict], path: str) -> None:
     for ax, (key, title) in zip(axes, METRICS):
         means = [table[n][key][0] for n in names]
         stds = [table[n][key][1] for n in names]
-        ax.bar(range(len(names)), means, yerr=stds, capsize=4,
-               color=['0.6', 'C0', 'C1', 'C2'][:len(names)])
+        ax.bar(
+            range(len(names)),
+            means,
+            yerr=stds,
+            capsize=4,
+            color=['0.6', 'C0', 'C1', 'C2'][:len(names)])
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels([LABELS[n] for n in names], rotation=20,
-                           fontsize=8)
+        ax.set_xticklabels([LABELS[n] for n in names], rotation=20, fontsize=8)
         ax.set_title(title)
         if key == 'corr_acc':
-            ax.axhline(np.mean([table[n]['corr_chance'][0] for n in names]),
-                       color='k', ls='--', lw=1, label='chance')
+            ax.axhline(
+                np.mean([table[n]['corr_chance'][0] for n in names]),
+                color='k',
+                ls='--',
+                lw=1,
+                label='chance')
             ax.legend(fontsize=8)
         if key == 'probe_top1':
-            ax.axhline(np.mean([table[n]['probe_chance'][0] for n in names]),
-                       color='k', ls='--', lw=1, label='chance')
+            ax.axhline(
+                np.mean([table[n]['probe_chance'][0] for n in names]),
+                color='k',
+                ls='--',
+                lw=1,
+                label='chance')
             ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -274,11 +308,13 @@ def plot_curves(curves: Dict[str, List[Dict]], chances: Dict[str, float],
             for j, run in enumerate(runs):
                 if not run.get(key):
                     continue
-                ax.plot(smooth(run[key]), color=f'C{i}', alpha=0.8,
-                        label=LABELS[name] if j == 0 else None)
+                ax.plot(
+                    smooth(run[key]),
+                    color=f'C{i}',
+                    alpha=0.8,
+                    label=LABELS[name] if j == 0 else None)
         if key in chances:
-            ax.axhline(chances[key], color='k', ls='--', lw=1,
-                       label='chance')
+            ax.axhline(chances[key], color='k', ls='--', lw=1, label='chance')
         ax.set_title(title)
         ax.set_xlabel('iteration')
         ax.legend(fontsize=8)
@@ -287,7 +323,9 @@ def plot_curves(curves: Dict[str, List[Dict]], chances: Dict[str, float],
     plt.close(fig)
 
 
-def save_matches(clips, features: Dict[str, tuple], path: str,
+def save_matches(clips,
+                 features: Dict[str, tuple],
+                 path: str,
                  video: int = 0) -> None:
     """Region matches of one held-out video, one row per model."""
     import cv2
@@ -316,8 +354,10 @@ def main() -> None:
     os.makedirs(args.work_dir, exist_ok=True)
     world_cfg = dict(Config.fromfile(CONFIGS['constcl_ctx5']).world)
     data = export_data(args, world_cfg)
-    print(f'[mini] evaluation data ready ({time.time() - start:.0f} s): '
-          f'{len(data["clips"])} correspondence videos', flush=True)
+    print(
+        f'[mini] evaluation data ready ({time.time() - start:.0f} s): '
+        f'{len(data["clips"])} correspondence videos',
+        flush=True)
 
     results = {m: [] for m in args.models}
     curves = {m: [] for m in args.models if m != 'random'}
@@ -331,15 +371,19 @@ def main() -> None:
                 checkpoint = run['checkpoint']
                 curves[name].append(run['curves'])
                 batch, boxes = run['batch_size'], run['num_boxes']
-                print(f'[mini] seed {seed} {name}: pretrained in '
-                      f'{run["seconds"]:.0f} s', flush=True)
+                print(
+                    f'[mini] seed {seed} {name}: pretrained in '
+                    f'{run["seconds"]:.0f} s',
+                    flush=True)
             scores = evaluate(name, seed, checkpoint, data, run_dir)
             if seed == args.seeds[0]:
                 features[name] = scores['features']
             scores.pop('features')
             results[name].append(scores)
-            print(f'[mini] seed {seed} {name}: ' + ', '.join(
-                f'{k} {v:.3f}' for k, v in scores.items()), flush=True)
+            print(
+                f'[mini] seed {seed} {name}: ' +
+                ', '.join(f'{k} {v:.3f}' for k, v in scores.items()),
+                flush=True)
 
     table = summarize(results)
     text = markdown_table(table, len(args.seeds))
@@ -349,9 +393,16 @@ def main() -> None:
         loss_global=2 * math.log(2 * batch - 1),
         global_acc=1.0 / batch) if curves else {}
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(results=results, table=table, seeds=args.seeds,
-                       iters=args.iters, wall_seconds=wall,
-                       chances=chances), f, indent=1)
+        json.dump(
+            dict(
+                results=results,
+                table=table,
+                seeds=args.seeds,
+                iters=args.iters,
+                wall_seconds=wall,
+                chances=chances),
+            f,
+            indent=1)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(text + '\n')
     plot_scores(table, osp.join(args.work_dir, 'scores.png'))

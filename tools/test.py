@@ -9,7 +9,6 @@ Same command line as mmaction2's ``tools/test.py``::
 import argparse
 import os
 
-
 from mmengine.config import Config, DictAction
 
 
@@ -20,7 +19,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--work-dir', help='the directory to save the evaluation metrics')
     parser.add_argument(
-        '--dump', type=str,
+        '--dump',
+        type=str,
         help='dump predictions to a pickle file for offline evaluation')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
@@ -28,17 +28,25 @@ def parse_args() -> argparse.Namespace:
         '--show-dir',
         help='directory where painted results are saved (in work_dir)')
     parser.add_argument(
-        '--interval', type=int, default=1,
+        '--interval',
+        type=int,
+        default=1,
         help='visualize one sample every `interval` samples')
     parser.add_argument(
-        '--wait-time', type=float, default=2,
+        '--wait-time',
+        type=float,
+        default=2,
         help='display time of every window (seconds)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=1')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:

@@ -10,7 +10,6 @@ Same command line as mmaction2's ``tools/train.py``::
 import argparse
 import os
 
-
 from mmengine.config import Config, DictAction
 
 
@@ -19,34 +18,46 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from this checkpoint, or without a value from the '
         'latest checkpoint in the work directory')
     parser.add_argument(
-        '--amp', action='store_true',
+        '--amp',
+        action='store_true',
         help='mixed precision: fp16 with dynamic loss scale on CUDA, '
         'bfloat16 on the CPU')
     parser.add_argument(
-        '--no-validate', action='store_true',
+        '--no-validate',
+        action='store_true',
         help='do not evaluate checkpoints during training')
     parser.add_argument(
-        '--auto-scale-lr', action='store_true',
+        '--auto-scale-lr',
+        action='store_true',
         help='scale the LR linearly with the actual total batch size '
         '(auto_scale_lr.base_batch_size in the config)')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
     parser.add_argument(
-        '--diff-rank-seed', action='store_true',
+        '--diff-rank-seed',
+        action='store_true',
         help='use a different seed on each rank')
     parser.add_argument(
-        '--deterministic', action='store_true',
+        '--deterministic',
+        action='store_true',
         help='deterministic algorithms (for exact resume checks)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, e.g. '
         'train_dataloader.batch_size=4 model.backbone.with_cp=True')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -75,9 +86,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.load_from = args.resume
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
-            raise KeyError(
-                f'--auto-scale-lr needs `auto_scale_lr = dict('
-                f'base_batch_size=...)` in {args.config}')
+            raise KeyError(f'--auto-scale-lr needs `auto_scale_lr = dict('
+                           f'base_batch_size=...)` in {args.config}')
         cfg.auto_scale_lr.enable = True
     if cfg.get('randomness', None) is None:
         cfg.randomness = dict(

@@ -77,9 +77,8 @@ def views_from_config(cfg, video: Optional[str], index: int,
         dict: ``results`` (before packing: augmentation records) and
         ``packed`` (``inputs``, ``data_samples``).
     """
-    from mmengine.dataset import Compose
-
     from mmaction.registry import DATASETS, TRANSFORMS
+    from mmengine.dataset import Compose
     dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     pipeline = list(dataset_cfg.pipeline)
     if not pipeline or pipeline[-1]['type'] != 'PackConSTCLInputs':
@@ -114,9 +113,8 @@ def views_from_config(cfg, video: Optional[str], index: int,
 def region_matches(cfg, checkpoint: str, packed: Dict) -> Dict:
     """``model.region_matches`` of the pretrained model on one sample."""
     import torch
-    from mmengine.runner import load_checkpoint
-
     from mmaction.registry import MODELS
+    from mmengine.runner import load_checkpoint
     if 'model' not in cfg:
         raise ValueError('--checkpoint needs a config with a `model` (e.g. '
                          'configs/constcl/pretrain.py)')

@@ -12,7 +12,9 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     loop_schedule=dict(type='LoopScheduleHook'),
     checkpoint=dict(
-        type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
+        type='AtomicCheckpointHook',
+        interval=5,
+        max_keep_ckpts=3,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # totals of the unreadable videos skipped by all workers and processes

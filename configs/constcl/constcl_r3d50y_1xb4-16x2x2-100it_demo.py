@@ -29,16 +29,15 @@ _demo_steps = dict(
         sigma_range=(0.1, 2.0)),
     MultiViewSolarize=dict(
         type='MultiViewSolarize', prob=(0.0, 0.0), threshold=0.5))
-train_pipeline = [
-    _demo_steps.get(s['type'], s) for s in _base_.train_pipeline
-]
+train_pipeline = [_demo_steps.get(s['type'], s) for s in _base_.train_pipeline]
 del _demo_steps
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        ann_file='demo_videos.txt', data_prefix=dict(video=''),
+        ann_file='demo_videos.txt',
+        data_prefix=dict(video=''),
         pipeline=train_pipeline))
 
 max_iters = 100
@@ -54,7 +53,6 @@ param_scheduler = dict(
     cosine_origin='warmup_end',
     by_epoch=False)
 default_hooks = dict(
-    logger=dict(interval=5),
-    checkpoint=dict(interval=50, max_keep_ckpts=2))
+    logger=dict(interval=5), checkpoint=dict(interval=50, max_keep_ckpts=2))
 log_processor = dict(window_size=5)
 randomness = dict(seed=0)

@@ -51,8 +51,8 @@ param_scheduler = dict(
     start_factor=0.01,
     cosine_origin='warmup_end',
     by_epoch=False)
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = None
 test_cfg = None
 default_hooks = dict(

@@ -4,5 +4,4 @@
 # decoder; everything else as the context-5 mini config.
 _base_ = ['./constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic.py']
 
-model = dict(
-    neck=dict(context_length=0, region_mlp=dict(hid_channels=512)))
+model = dict(neck=dict(context_length=0, region_mlp=dict(hid_channels=512)))

@@ -1,5 +1,4 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-from .transforms import *  # noqa: F401,F403
 from .ava_kinetics_dataset import MixedAVAKineticsDataset
 from .got10k_pair_dataset import GOT10kPairDataset
 from .otb_dataset import (OTB100_TARGETS, OTB100Dataset, OTBTarget,
@@ -9,6 +8,7 @@ from .skip_bad_videos import SkipBadVideosMixin, TooManyBadVideosError
 from .synthetic_video_dataset import (SyntheticFrameReader,
                                       SyntheticVideoDataset)
 from .synthetic_world import SyntheticVideo, SyntheticWorld
+from .transforms import *  # noqa: F401,F403
 from .two_view_rawframe_dataset import (TwoViewRawframeDataset,
                                         parse_rawframe_list)
 from .two_view_video_dataset import TwoViewVideoDataset, parse_video_list

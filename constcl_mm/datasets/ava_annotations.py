@@ -21,8 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import (Dict, Iterable, List, Optional, Sequence, Set, Tuple,
-                    Union)
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from mmaction.evaluation.functional.ava_utils import read_labelmap
 
@@ -156,7 +155,8 @@ class KeyframeBoxes:
 Row = Tuple[str, Decimal, Optional[Box], Optional[int], float]
 
 
-def parse_ava_row(row: Sequence[str], where: str,
+def parse_ava_row(row: Sequence[str],
+                  where: str,
                   score_column: bool = False) -> Row:
     """One csv row: ``video_id,timestamp[,x1,y1,x2,y2,action_id[,extra]]``.
 
@@ -217,12 +217,12 @@ def parse_ava_row(row: Sequence[str], where: str,
     return video_id, timestamp, [y1, x1, y2, x2], action_id, score
 
 
-def collect_keyframes(rows: Iterable[Row],
-                      class_whitelist: Optional[Set[int]] = None,
-                      capacity: int = 0,
-                      source: Optional[str] = None,
-                      ava_video_ids: Optional[Set[str]] = None
-                      ) -> KeyframeBoxes:
+def collect_keyframes(
+        rows: Iterable[Row],
+        class_whitelist: Optional[Set[int]] = None,
+        capacity: int = 0,
+        source: Optional[str] = None,
+        ava_video_ids: Optional[Set[str]] = None) -> KeyframeBoxes:
     """Groups rows by keyframe as the official ``read_csv`` does.
 
     Boxes of classes outside ``class_whitelist`` are dropped; with
@@ -365,15 +365,13 @@ def read_kinetics_clip_index(path: Optional[str] = None,
                     '<youtube_id>_<start:06d>_<end:06d> or '
                     f'youtube_id,start,end, got {line!r}')
             ytid, start, end = parsed
-            index[ytid].append(
-                (start, end, f'{ytid}_{start:06d}_{end:06d}'))
+            index[ytid].append((start, end, f'{ytid}_{start:06d}_{end:06d}'))
     elif frame_root is not None and osp.isdir(frame_root):
         with os.scandir(frame_root) as entries:
             for entry in entries:
                 parsed = parse_kinetics_clip_name(entry.name)
                 if parsed is not None and entry.is_dir():
-                    index[parsed[0]].append((parsed[1], parsed[2],
-                                             entry.name))
+                    index[parsed[0]].append((parsed[1], parsed[2], entry.name))
     for clips in index.values():
         clips.sort()
     return dict(index)
@@ -385,5 +383,5 @@ def find_clip(clips: Sequence[Tuple[int, int, str]],
     covering = [c for c in clips if c[0] <= timestamp <= c[1]]
     if not covering:
         return None
-    return min(covering,
-               key=lambda c: abs(Decimal(c[0] + c[1]) / 2 - timestamp))
+    return min(
+        covering, key=lambda c: abs(Decimal(c[0] + c[1]) / 2 - timestamp))

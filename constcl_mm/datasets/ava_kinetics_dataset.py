@@ -112,8 +112,8 @@ class MixedAVAKineticsDataset(AVADataset):
         self.ava_video_list = ava_video_list
         self.kinetics_clip_list = kinetics_clip_list
         self.proposal_files = [] if proposal_file is None else (
-            [proposal_file] if isinstance(proposal_file, str) else
-            list(proposal_file))
+            [proposal_file]
+            if isinstance(proposal_file, str) else list(proposal_file))
         self.use_gt_proposals = proposal_file is None
         self.skipped: Dict[str, Counter] = defaultdict(Counter)
         data_prefix = dict(data_prefix)
@@ -157,8 +157,7 @@ class MixedAVAKineticsDataset(AVADataset):
                 box = np.array([x1, y1, x2, y2], dtype=np.float64)
             entity_id = int(fields[7]) if len(fields) == 8 and \
                 fields[7].strip().lstrip('-').isdigit() else -1
-            row_source = source or infer_source(video_id, timestamp,
-                                                ava_ids)
+            row_source = source or infer_source(video_id, timestamp, ava_ids)
             yield row_source, video_id, timestamp, box, label, entity_id
 
     def _group_boxes(self, rows) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -179,9 +178,9 @@ class MixedAVAKineticsDataset(AVADataset):
                 entity_ids.append(entity_id)
             labels[index[key]][label] = 1.
         if not boxes:
-            return (np.zeros((0, 4), np.float64),
-                    np.zeros((0, self.num_classes), np.float32),
-                    np.zeros(0, np.int64))
+            return (np.zeros(
+                (0, 4), np.float64), np.zeros(
+                    (0, self.num_classes), np.float32), np.zeros(0, np.int64))
         return np.stack(boxes), np.stack(labels), np.array(entity_ids)
 
     def _kinetics_clip(self, video_id: str, timestamp: Decimal,
@@ -209,8 +208,8 @@ class MixedAVAKineticsDataset(AVADataset):
         clip_index = None
         if any(s == KINETICS and parse_kinetics_clip_name(v) is None
                for s, v, _ in keyframes.values()):
-            clip_index = read_kinetics_clip_index(
-                self.kinetics_clip_list, self.data_prefix['kinetics'])
+            clip_index = read_kinetics_clip_index(self.kinetics_clip_list,
+                                                  self.data_prefix['kinetics'])
         data_list = []
         for key, (source, video_id, ts) in keyframes.items():
             bboxes, labels, entity_ids = self._group_boxes(rows_of[key])
@@ -224,17 +223,15 @@ class MixedAVAKineticsDataset(AVADataset):
                 source=source,
                 fps=self._FPS,
                 ann=dict(
-                    gt_bboxes=bboxes,
-                    gt_labels=labels,
-                    entity_ids=entity_ids))
+                    gt_bboxes=bboxes, gt_labels=labels, entity_ids=entity_ids))
             if source == AVA:
                 info.update(
                     frame_dir=osp.join(self.data_prefix['img'], video_id),
                     timestamp=int(ts),
                     timestamp_start=self.timestamp_start,
                     timestamp_end=self.timestamp_end,
-                    shot_info=(0, (self.timestamp_end -
-                                   self.timestamp_start) * self._FPS))
+                    shot_info=(0, (self.timestamp_end - self.timestamp_start) *
+                               self._FPS))
             else:
                 clip = self._kinetics_clip(video_id, ts, clip_index)
                 if clip is None:
@@ -278,10 +275,9 @@ class MixedAVAKineticsDataset(AVADataset):
                 f'<end:06d> under {self.data_prefix["kinetics"]} (or in '
                 f'{self.kinetics_clip_list}) covering their timestamp')
         if not data_list:
-            raise AnnotationError(
-                f'no usable keyframe in {self.ann_file}'
-                + (f' / {self.kinetics_ann_file}'
-                   if self.kinetics_ann_file else ''))
+            raise AnnotationError(f'no usable keyframe in {self.ann_file}' +
+                                  (f' / {self.kinetics_ann_file}' if self.
+                                   kinetics_ann_file else ''))
         return data_list
 
     # ------------------------------------------------------------------
@@ -301,8 +297,8 @@ class MixedAVAKineticsDataset(AVADataset):
                           if self._proposal_key(info, proposals) is None)
         if missing:
             MMLogger.get_current_instance().warning(
-                'no proposals for ' + ', '.join(
-                    f'{n} {s} keyframes' for s, n in missing.items()) +
+                'no proposals for ' + ', '.join(f'{n} {s} keyframes'
+                                                for s, n in missing.items()) +
                 f' in {self.proposal_files}: they get one whole-frame box')
         empty = sum(1 for v in proposals.values() if len(v) == 0)
         if empty:

@@ -3,9 +3,9 @@
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
-from mmaction.registry import DATASETS
 from .synthetic_world import SyntheticVideo, build_world
 from .transforms.video_readers import BaseFrameReader
 
@@ -79,8 +79,8 @@ class SyntheticVideoDataset(BaseDataset):
         """One entry per video: its index and label."""
         return [
             dict(video_index=i, label=self.world.video(i).label)
-            for i in range(self.first_index,
-                           self.first_index + self.num_videos)
+            for i in range(self.first_index, self.first_index +
+                           self.num_videos)
         ]
 
     def get_data_info(self, idx: int) -> dict:

@@ -44,9 +44,9 @@ __all__ = [
 CLASS_TEXTURES = ('brick', 'grass', 'gravel', 'text', 'coins', 'cell')
 #: Natural colour (and a few grayscale) images the camera moves over. They
 #: also give the texture of the image-crop distractors.
-BACKGROUNDS = ('astronaut', 'coffee', 'rocket', 'chelsea',
-               'hubble_deep_field', 'immunohistochemistry', 'retina',
-               'colorwheel', 'camera', 'moon')
+BACKGROUNDS = ('astronaut', 'coffee', 'rocket', 'chelsea', 'hubble_deep_field',
+               'immunohistochemistry', 'retina', 'colorwheel', 'camera',
+               'moon')
 SHAPES = ('ellipse', 'rounded_rect', 'blob')
 _PATCH = 64  # texture / mask resolution of an object
 
@@ -81,8 +81,10 @@ def _gray(img: np.ndarray) -> np.ndarray:
     return img @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def soft_mask(shape: str, rng: np.random.RandomState,
-              size: int = _PATCH, edge: float = 0.08) -> np.ndarray:
+def soft_mask(shape: str,
+              rng: np.random.RandomState,
+              size: int = _PATCH,
+              edge: float = 0.08) -> np.ndarray:
     """An object mask with soft edges.
 
     Args:
@@ -110,7 +112,8 @@ def soft_mask(shape: str, rng: np.random.RandomState,
     return np.clip((1 - r) / edge, 0, 1).astype(np.float32)
 
 
-def _texture_crop(image: np.ndarray, rng: np.random.RandomState,
+def _texture_crop(image: np.ndarray,
+                  rng: np.random.RandomState,
                   size: int = _PATCH) -> np.ndarray:
     """A random square crop of ``image`` resized to ``size``."""
     h, w = image.shape[:2]
@@ -136,8 +139,8 @@ def _procedural_texture(rng: np.random.RandomState,
     freq = rng.uniform(2, 6)
     if rng.rand() < 0.5:  # stripes
         theta = rng.uniform(0, np.pi)
-        gray = 0.5 + 0.5 * np.sin(
-            2 * np.pi * freq * (x * np.cos(theta) + y * np.sin(theta)))
+        gray = 0.5 + 0.5 * np.sin(2 * np.pi * freq *
+                                  (x * np.cos(theta) + y * np.sin(theta)))
     else:  # checker
         gray = ((np.floor(x * freq) + np.floor(y * freq)) % 2).astype(
             np.float32)
@@ -169,8 +172,8 @@ class WorldObject:
         # image of the mask is the box of the mapped hull
         ys, xs = np.nonzero(mask >= 0.5)
         corners = np.concatenate([
-            np.stack([xs + dx, ys + dy], axis=1)
-            for dx in (0, 1) for dy in (0, 1)
+            np.stack([xs + dx, ys + dy], axis=1) for dx in (0, 1)
+            for dy in (0, 1)
         ]).astype(np.float32)
         self.hull = cv2.convexHull(corners)[:, 0].T.astype(np.float64)
         self.centre0 = rng.uniform(0.3, 0.7, 2)
@@ -188,8 +191,9 @@ class WorldObject:
         """``(centre (2,), size, angle in degrees)`` at normalised time s."""
         centre = self.centre0 + self.amplitude * np.sin(
             2 * np.pi * self.frequency * s + self.phase)
-        size = self.size0 * math.exp(0.35 * math.sin(
-            2 * math.pi * self.scale_frequency * s + self.scale_phase))
+        size = self.size0 * math.exp(
+            0.35 * math.sin(2 * math.pi * self.scale_frequency * s +
+                            self.scale_phase))
         return np.clip(centre, 0.1, 0.9), size, self.angle0 + self.spin * s
 
     def affine(self, s: float, width: int, height: int) -> np.ndarray:
@@ -218,9 +222,12 @@ class SyntheticVideo:
         num_frames (int), frame_size ((H, W)), fps (float).
     """
 
-    def __init__(self, seed: int, num_frames: int,
+    def __init__(self,
+                 seed: int,
+                 num_frames: int,
                  frame_size: Tuple[int, int],
-                 num_objects: Tuple[int, int], fps: float = 25.0) -> None:
+                 num_objects: Tuple[int, int],
+                 fps: float = 25.0) -> None:
         rng = np.random.RandomState(seed)
         self.seed = seed
         self.num_frames = num_frames
@@ -250,8 +257,8 @@ class SyntheticVideo:
         self.pan = (start, pan)
 
     def _hero(self, rng: np.random.RandomState) -> WorldObject:
-        gray = _gray(_texture_crop(
-            load_image(CLASS_TEXTURES[self.label]), rng))
+        gray = _gray(
+            _texture_crop(load_image(CLASS_TEXTURES[self.label]), rng))
         mask = soft_mask(SHAPES[rng.randint(len(SHAPES))], rng)
         return WorldObject(_two_tone(gray, rng), mask, 'hero', rng)
 
@@ -272,22 +279,24 @@ class SyntheticVideo:
         image = load_image(self.background)
         bg_h, bg_w = image.shape[:2]
         height, width = self.frame_size
-        window = self.window0 * (1 + self.zoom_amplitude * math.sin(
-            2 * math.pi * self.zoom_frequency * s + self.zoom_phase))
+        window = self.window0 * (
+            1 + self.zoom_amplitude *
+            math.sin(2 * math.pi * self.zoom_frequency * s + self.zoom_phase))
         start, pan = self.pan
         centre = np.clip(start + pan * s, 0, 1) * np.array([bg_w, bg_h])
         scale = window / min(width, height)
         # frame pixel -> background pixel
-        inverse = np.array(
-            [[scale, 0, centre[0] - scale * width / 2],
-             [0, scale, centre[1] - scale * height / 2]])
+        inverse = np.array([[scale, 0, centre[0] - scale * width / 2],
+                            [0, scale, centre[1] - scale * height / 2]])
         return cv2.warpAffine(
-            image, inverse, (width, height),
+            image,
+            inverse, (width, height),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REFLECT_101)
 
-    def render(self, inds: Sequence[int]
-               ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def render(
+            self,
+            inds: Sequence[int]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Renders frames with their ground truth.
 
         Args:
@@ -313,19 +322,21 @@ class SyntheticVideo:
             alphas, affines = [], []
             for m, obj in enumerate(self.objects):
                 affine = obj.affine(s, width, height)
-                alpha = cv2.warpAffine(obj.mask, affine, (width, height),
-                                       flags=cv2.INTER_LINEAR)
-                tex = cv2.warpAffine(obj.texture, affine, (width, height),
-                                     flags=cv2.INTER_LINEAR)
+                alpha = cv2.warpAffine(
+                    obj.mask, affine, (width, height), flags=cv2.INTER_LINEAR)
+                tex = cv2.warpAffine(
+                    obj.texture,
+                    affine, (width, height),
+                    flags=cv2.INTER_LINEAR)
                 frame = frame * (1 - alpha[..., None]) + tex * alpha[..., None]
                 boxes[k, m] = self._box(obj, affine, width, height)
                 alphas.append(alpha)
                 affines.append(affine)
             visibility[k] = self._visibility(alphas, affines)
-            gain = self.gains * (1 + amp * math.sin(2 * math.pi * freq * s +
-                                                    phase))
-            frames[k] = np.clip(frame * gain * 255 + 0.5, 0, 255).astype(
-                np.uint8)
+            gain = self.gains * (
+                1 + amp * math.sin(2 * math.pi * freq * s + phase))
+            frames[k] = np.clip(frame * gain * 255 + 0.5, 0,
+                                255).astype(np.uint8)
         return frames, boxes, visibility
 
     @staticmethod
@@ -336,9 +347,12 @@ class SyntheticVideo:
         x1, y1 = pts.min(axis=1)
         x2, y2 = pts.max(axis=1)
         return np.array([
-            min(max(x1, 0), width), min(max(y1, 0), height),
-            min(max(x2, 0), width), min(max(y2, 0), height)
-        ], dtype=np.float32)
+            min(max(x1, 0), width),
+            min(max(y1, 0), height),
+            min(max(x2, 0), width),
+            min(max(y2, 0), height)
+        ],
+                        dtype=np.float32)
 
     def _visibility(self, alphas: List[np.ndarray],
                     affines: List[np.ndarray]) -> np.ndarray:
@@ -348,10 +362,11 @@ class SyntheticVideo:
         front = np.zeros_like(alphas[0])
         for m in range(len(alphas) - 1, -1, -1):
             lin = affines[m][:, :2]
-            full = self.objects[m].area * abs(
-                lin[0, 0] * lin[1, 1] - lin[0, 1] * lin[1, 0])
-            out[m] = min(1.0, float((alphas[m] * (1 - front)).sum()) /
-                         max(full, 1e-6))
+            full = self.objects[m].area * abs(lin[0, 0] * lin[1, 1] -
+                                              lin[0, 1] * lin[1, 0])
+            out[m] = min(
+                1.0,
+                float((alphas[m] * (1 - front)).sum()) / max(full, 1e-6))
             front = front + alphas[m] * (1 - front)
         return out
 
@@ -402,8 +417,9 @@ class SyntheticWorld:
 
     def video(self, index: int) -> SyntheticVideo:
         """Video ``index`` of this world."""
-        return SyntheticVideo(self.video_seed(index), self.num_frames,
-                              self.frame_size, self.num_objects, self.fps)
+        return SyntheticVideo(
+            self.video_seed(index), self.num_frames, self.frame_size,
+            self.num_objects, self.fps)
 
     def config(self) -> Dict:
         return dict(
@@ -417,8 +433,9 @@ class SyntheticWorld:
 def build_world(cfg: Optional[Dict] = None) -> SyntheticWorld:
     """A :class:`SyntheticWorld` from a config dict (``None``: defaults)."""
     cfg = dict(cfg or {})
-    unknown = set(cfg) - {'seed', 'num_frames', 'frame_size', 'num_objects',
-                          'fps'}
+    unknown = set(cfg) - {
+        'seed', 'num_frames', 'frame_size', 'num_objects', 'fps'
+    }
     if unknown:
         raise ValueError(f'unknown world settings {sorted(unknown)}')
     return SyntheticWorld(**cfg)

@@ -6,6 +6,7 @@ from typing import Callable, List, Optional, Union
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+
 from ..utils.errors import AnnotationError
 from ..utils.text_files import read_lines
 from .skip_bad_videos import SkipBadVideosMixin

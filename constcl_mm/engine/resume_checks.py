@@ -44,8 +44,8 @@ def check_resumable(checkpoint: Any, model: nn.Module, filename: str) -> None:
         model (nn.Module): The run's model (unwrapped).
         filename (str): The checkpoint's path, for the message.
     """
-    if not isinstance(checkpoint, dict) or not all(
-            k in checkpoint for k in RUNNER_KEYS):
+    if not isinstance(checkpoint, dict) or not all(k in checkpoint
+                                                   for k in RUNNER_KEYS):
         keys = sorted(checkpoint)[:_SHOWN] if isinstance(
             checkpoint, dict) else type(checkpoint).__name__
         raise ResumeError(

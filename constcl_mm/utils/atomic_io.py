@@ -85,5 +85,4 @@ def atomic_torch_save(obj, path: str) -> None:
 
 def stale_temporaries(folder: str) -> List[str]:
     """Temporary files left in ``folder`` by an interrupted write."""
-    return sorted(glob.glob(osp.join(glob.escape(folder),
-                                     f'.*{TMP_SUFFIX}')))
+    return sorted(glob.glob(osp.join(glob.escape(folder), f'.*{TMP_SUFFIX}')))

@@ -18,16 +18,19 @@ def count_parameters(model: nn.Module) -> Dict[str, int]:
     ``moving_mean/variance``), so ``total`` equals Keras' ``count_params``.
     """
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    frozen = sum(p.numel() for p in model.parameters()
-                 if not p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
     stats = sum(m.running_mean.numel() + m.running_var.numel()
                 for m in model.modules()
                 if isinstance(m, _BatchNorm) and m.running_mean is not None)
-    return dict(trainable=trainable, frozen=frozen, bn_stats=stats,
-                total=trainable + frozen + stats)
+    return dict(
+        trainable=trainable,
+        frozen=frozen,
+        bn_stats=stats,
+        total=trainable + frozen + stats)
 
 
-def count_macs(module: nn.Module, inputs: Tuple,
+def count_macs(module: nn.Module,
+               inputs: Tuple,
                group_depth: int = 1) -> Tuple[int, Dict[str, int]]:
     """Multiply-accumulates of convolutions and linear layers in one forward.
 

@@ -36,11 +36,14 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
     if dist_cfg.get('backend', 'nccl') == 'nccl' and \
             not torch.cuda.is_available():
         dist_cfg['backend'] = 'gloo'
-        print_log('No CUDA device: using the gloo process-group backend.',
-                  logger='current')
+        print_log(
+            'No CUDA device: using the gloo process-group backend.',
+            logger='current')
     if cfg.get('sync_bn', None) and not torch.cuda.is_available():
-        print_log(f'sync_bn={cfg.sync_bn!r} needs CUDA: CPU processes keep '
-                  'per-process BN statistics.', logger='current')
+        print_log(
+            f'sync_bn={cfg.sync_bn!r} needs CUDA: CPU processes keep '
+            'per-process BN statistics.',
+            logger='current')
         cfg.sync_bn = None
     for key, loader in _loaders(cfg):
         if loader.get('num_workers', 0) == 0 and \
@@ -49,7 +52,8 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
     return cfg
 
 
-def set_work_dir(cfg: Config, config_path: str,
+def set_work_dir(cfg: Config,
+                 config_path: str,
                  work_dir: Optional[str] = None) -> Config:
     """CLI ``--work-dir`` > the config's ``work_dir`` >
     ``./work_dirs/<config name>``."""

@@ -5,9 +5,8 @@ import shutil
 from typing import Dict, List, Optional
 
 import numpy as np
-from mmcv.transforms import Compose
-
 from helpers.paths import data_path
+from mmcv.transforms import Compose
 
 #: Real clips of ../shared/data (all 256x340 except where noted).
 TEST_MP4 = ('mmaction2', 'tests', 'data', 'test.mp4')  # 300 frames

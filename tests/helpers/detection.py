@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Dict, Sequence
 
 import numpy as np
-
 from helpers.paths import data_path
 
 
@@ -24,7 +23,9 @@ def eval_fixture(name: str = '') -> str:
     return data_path('mmaction2', 'tests', 'data', 'eval_detection', name)
 
 
-def make_frame_folders(root: str, names: Sequence[str], frames_dir: str,
+def make_frame_folders(root: str,
+                       names: Sequence[str],
+                       frames_dir: str,
                        num_frames: Dict[str, int] = None) -> None:
     """Frame folders ``root/<name>/img_%05d.jpg`` copied from real frames
     (cycled when more are needed)."""
@@ -52,8 +53,10 @@ kin_video_02,3.25,0.3,0.3,0.7,0.7,17
 kin_video_03,7.75
 kin_video_04_000000_000010,5,0.1,0.1,0.4,0.4,80,-1
 """
-AK_CLIPS = ['ava_movie01', 'kin_video_01_000010_000020',
-            'kin_video_03_000005_000015', 'kin_video_04_000000_000010']
+AK_CLIPS = [
+    'ava_movie01', 'kin_video_01_000010_000020', 'kin_video_03_000005_000015',
+    'kin_video_04_000000_000010'
+]
 AK_PROPOSALS = {
     'ava_movie01,0902':
     np.array([[0.1, 0.1, 0.5, 0.5, 0.99], [0.5, 0.5, 0.6, 0.6, 0.2]]),
@@ -73,14 +76,14 @@ def build_ava_kinetics_tree(root: Path, frames_dir: str) -> Path:
     make_frame_folders(str(root / 'kinetics'), AK_CLIPS[1:], frames_dir)
     lines = AK_GT.splitlines()
     (root / 'gt.csv').write_text(AK_GT)
-    (root / 'ava.csv').write_text(
-        '\n'.join(x for x in lines if x.startswith('ava')) + '\n')
-    (root / 'kinetics.csv').write_text(
-        '\n'.join(x for x in lines if x.startswith('kin')) + '\n')
+    (root /
+     'ava.csv').write_text('\n'.join(x for x in lines if x.startswith('ava')) +
+                           '\n')
+    (root / 'kinetics.csv').write_text('\n'.join(
+        x for x in lines if x.startswith('kin')) + '\n')
     for name, keep in (('proposals', lambda k: True),
                        ('ava_proposals', lambda k: k.startswith('ava')),
                        ('kinetics_proposals', lambda k: k.startswith('kin'))):
         with open(root / f'{name}.pkl', 'wb') as f:
-            pickle.dump({k: v for k, v in AK_PROPOSALS.items() if keep(k)},
-                        f)
+            pickle.dump({k: v for k, v in AK_PROPOSALS.items() if keep(k)}, f)
     return root

@@ -13,7 +13,9 @@ def init_gloo(rank: int, world_size: int, port: int) -> None:
     dist.init_process_group('gloo', rank=rank, world_size=world_size)
 
 
-def make_problem(num_videos: int = 4, boxes: int = 4, channels: int = 16,
+def make_problem(num_videos: int = 4,
+                 boxes: int = 4,
+                 channels: int = 16,
                  seed: int = 0):
     """Global embeddings, local features and boxes for a whole batch."""
     gen = torch.Generator().manual_seed(seed)
@@ -44,9 +46,12 @@ def losses_and_grads(z, feats, boxes):
     loss_local = head.loss(neck(feats, boxes))['loss_local']
     (loss_global + loss_local).backward()
     params = {k: p.grad.clone() for k, p in neck.named_parameters()}
-    return dict(loss_global=loss_global.detach(),
-                loss_local=loss_local.detach(), grad_z=z.grad,
-                grad_feats=feats.grad, params=params)
+    return dict(
+        loss_global=loss_global.detach(),
+        loss_local=loss_local.detach(),
+        grad_z=z.grad,
+        grad_feats=feats.grad,
+        params=params)
 
 
 def local_rows(x: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
@@ -60,9 +65,9 @@ def local_rows(x: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
 def loss_worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
     init_gloo(rank, world_size, port)
     z, feats, boxes = make_problem()
-    res = losses_and_grads(local_rows(z, rank, world_size),
-                           local_rows(feats, rank, world_size),
-                           local_rows(boxes, rank, world_size))
+    res = losses_and_grads(
+        local_rows(z, rank, world_size), local_rows(feats, rank, world_size),
+        local_rows(boxes, rank, world_size))
     # what DDP does with parameter gradients: average over processes
     for grad in res['params'].values():
         dist.all_reduce(grad)

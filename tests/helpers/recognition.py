@@ -10,9 +10,8 @@ import sys
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.config import Config
-
 from helpers.paths import REPO_ROOT, data_path
+from mmengine.config import Config
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'recognition')
 LINEAR_UCF101 = osp.join(
@@ -77,9 +76,12 @@ def _index(pipeline: Sequence[dict], type_name: str) -> int:
     raise KeyError(f'no {type_name} in the pipeline')
 
 
-def tiny_options(cfg: Config, ann_file: str, num_classes: int = 2,
-                 stages: Sequence[str] = ('train', 'val', 'test')
-                 ) -> Dict[str, object]:
+def tiny_options(
+    cfg: Config,
+    ann_file: str,
+    num_classes: int = 2,
+    stages: Sequence[str] = ('train', 'val', 'test')
+) -> Dict[str, object]:
     """``--cfg-options`` that shrink a paper config to CPU-test size:
     4-frame clips, 32 px, 1 clip x 1 crop, 1 epoch, batch 2, workers 0.
 
@@ -125,16 +127,28 @@ def _format(value: object) -> str:
     return str(value)
 
 
-def run_tool(tool: str, args: List[str], options: Dict[str, object],
+def run_tool(tool: str,
+             args: List[str],
+             options: Dict[str, object],
              timeout: int = 300) -> subprocess.CompletedProcess:
     """Runs tools/<tool>.py in a subprocess on one CPU thread."""
-    cmd = [sys.executable, osp.join(REPO_ROOT, 'tools', f'{tool}.py'),
-           *args, '--cfg-options',
-           *(f'{k}={_format(v)}' for k, v in options.items())]
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1',
-               PYTHONWARNINGS='ignore')
-    return subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    cmd = [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', f'{tool}.py'), *args, '--cfg-options',
+        *(f'{k}={_format(v)}' for k, v in options.items())
+    ]
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        MKL_NUM_THREADS='1',
+        PYTHONWARNINGS='ignore')
+    return subprocess.run(
+        cmd,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
 
 
 def read_test_metrics(work_dir: str) -> Optional[dict]:

@@ -8,6 +8,7 @@ import sys
 from types import SimpleNamespace
 
 from helpers.paths import REPO_ROOT, TESTS_DIR, TOY_CFG  # noqa: F401
+
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
 
 
@@ -21,8 +22,11 @@ def run_env(**extra) -> dict:
 
 
 def run_python(args, timeout=600, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], env=run_env(**env),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, *args],
+                          env=run_env(**env),
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
 
 
 def logged_losses(work_dir) -> dict:
@@ -46,8 +50,7 @@ def batch_check_worker(rank: int, world_size: int, port: int, names,
     from constcl_mm.models.selfsup.constcl import ConSTCL
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world_size)
-    samples = [BaseDataElement(metainfo=dict(filename=n))
-               for n in names[rank]]
+    samples = [BaseDataElement(metainfo=dict(filename=n)) for n in names[rank]]
     try:
         holder = SimpleNamespace(_video_ids=ConSTCL._video_ids)
         ConSTCL.check_global_batch(holder, 2 * len(samples), samples)

@@ -47,7 +47,9 @@ def pixel_tracker(**test_cfg) -> nn.Module:
             test_cfg=cfg)).eval()
 
 
-def moving_pattern(length: int = 12, size: int = 200, target: int = 24,
+def moving_pattern(length: int = 12,
+                   size: int = 200,
+                   target: int = 24,
                    seed: int = 0):
     """A smooth textured square moving (4, 2) px per frame over noise.
 

@@ -6,9 +6,9 @@ import os.path as osp
 import numpy as np
 import pytest
 from helpers.data import RAWFRAMES, SHORT_MP4, full_pipeline, make_bad_files
+from helpers.paths import data_path
 from mmengine.logging import MMLogger
 
-from helpers.paths import data_path
 from constcl_mm.datasets import (TooManyBadVideosError, TwoViewRawframeDataset,
                                  TwoViewVideoDataset)
 

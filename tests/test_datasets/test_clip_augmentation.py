@@ -8,6 +8,7 @@ from mmcv.transforms import Compose
 from scipy import ndimage
 from skimage import color
 
+# yapf: disable
 from constcl_mm.datasets.transforms import (MultiViewColorJitter,
                                             MultiViewFlip,
                                             MultiViewGaussianBlur,
@@ -16,6 +17,7 @@ from constcl_mm.datasets.transforms import (MultiViewColorJitter,
                                             MultiViewSolarize,
                                             PackConSTCLInputs,
                                             sample_distorted_crop)
+# yapf: enable
 from constcl_mm.datasets.transforms.clip_photometric import (GRAY_WEIGHTS,
                                                              adjust_hue,
                                                              adjust_saturation,
@@ -154,8 +156,8 @@ def test_blur_matches_zero_padded_separable_gaussian():
     assert out['blur_sigma'][0] != out['blur_sigma'][1]
     # Zero padding darkens the border of a flat image.
     flat = MultiViewGaussianBlur(
-        prob=1.0, sigma_range=(2.0, 2.0))(dict(
-            imgs=np.ones((1, 1, 32, 32, 3), np.float32)))['imgs'][0, 0]
+        prob=1.0, sigma_range=(2.0, 2.0))(
+            dict(imgs=np.ones((1, 1, 32, 32, 3), np.float32)))['imgs'][0, 0]
     assert flat[16, 16, 0] == pytest.approx(1.0, abs=1e-5)
     inside = gaussian_kernel1d(23, 2.0)[11:].sum()  # taps within the image
     assert flat[0, 0, 0] == pytest.approx(inside**2, abs=1e-5)

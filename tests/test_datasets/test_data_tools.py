@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 from helpers.data import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_MP4,
-                           make_bad_files)
-
+                          make_bad_files)
 from helpers.paths import REPO_ROOT, data_path
+
 from constcl_mm.datasets import TwoViewVideoDataset
 
 CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
@@ -213,16 +213,17 @@ def test_visualize_views_with_a_checkpoint(tmp_path):
     from mmaction.registry import MODELS
     tool = load_tool('visualize_views.py')
     config = tmp_path / 'tiny_pretrain.py'
-    config.write_text(f'_base_ = [{CONFIG!r}]\n'
-                      f'model = {TINY_MODEL!r}\n'
-                      'train_dataloader = dict(dataset=dict(pipeline=[\n'
-                      '    dict(type="VideoReaderInit"),\n'
-                      '    dict(type="CVRLSampleFrames"),\n'
-                      '    dict(type="MultiClipDecode"),\n'
-                      '    dict(type="MultiViewRandomResizedCrop", scale=64),\n'
-                      '    dict(type="MultiViewFlip"),\n'
-                      '    dict(type="GenerateRegionBoxes"),\n'
-                      '    dict(type="PackConSTCLInputs")]))\n')
+    config.write_text(
+        f'_base_ = [{CONFIG!r}]\n'
+        f'model = {TINY_MODEL!r}\n'
+        'train_dataloader = dict(dataset=dict(pipeline=[\n'
+        '    dict(type="VideoReaderInit"),\n'
+        '    dict(type="CVRLSampleFrames"),\n'
+        '    dict(type="MultiClipDecode"),\n'
+        '    dict(type="MultiViewRandomResizedCrop", scale=64),\n'
+        '    dict(type="MultiViewFlip"),\n'
+        '    dict(type="GenerateRegionBoxes"),\n'
+        '    dict(type="PackConSTCLInputs")]))\n')
     model = MODELS.build(TINY_MODEL)
     ckpt = tmp_path / 'tiny.pth'
     torch.save({'state_dict': model.state_dict()}, str(ckpt))

@@ -5,11 +5,10 @@ import os.path as osp
 import numpy as np
 import torch
 from helpers.data import DEMO_MP4
-from mmengine.config import Config
-from mmengine.dataset import Compose
-
 from helpers.paths import REPO_ROOT, data_path
 from mmaction.registry import DATASETS
+from mmengine.config import Config
+from mmengine.dataset import Compose
 
 CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
                   'kinetics400_constcl_pretrain.py')

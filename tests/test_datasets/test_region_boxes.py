@@ -205,9 +205,8 @@ def test_proposals_mapped_through_crop_and_flip(sample, tmp_path, fmt):
     for k in range(0, 300, 10):  # sparse: one detection pass every 10 frames
         xy = rng.uniform(0, 0.7, (12, 2))
         wh = rng.uniform(0.05, 0.3, (12, 2))
-        frames[k] = np.concatenate([xy, xy + wh,
-                                    rng.uniform(0, 1, (12, 1))],
-                                   1).astype(np.float32)
+        frames[k] = np.concatenate(
+            [xy, xy + wh, rng.uniform(0, 1, (12, 1))], 1).astype(np.float32)
     path = str(tmp_path / f'props.{fmt}')
     write_proposals(path, {'test': frames}, fmt)  # keyed by the file stem
     box_cfg = dict(

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 import torch
 from helpers.data import (DEMO_MP4, RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
-                           full_pipeline, loading)
+                          full_pipeline, loading)
+from helpers.paths import data_path
+from mmaction.registry import DATASETS
+from mmaction.structures import ActionDataSample
 from mmengine.dataset import pseudo_collate
 
-from helpers.paths import data_path
 from constcl_mm.datasets import (TwoViewRawframeDataset, TwoViewVideoDataset,
                                  parse_video_list)
 from constcl_mm.datasets.transforms import video_readers
-from mmaction.registry import DATASETS
-from mmaction.structures import ActionDataSample
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import os.path as osp
 import numpy as np
 import pytest
 from helpers.data import (RAWFRAMES, SHORT_MP4, TEST_AVI, TEST_MP4,
-                           make_bad_files, remux_faststart)
-
+                          make_bad_files, remux_faststart)
 from helpers.paths import data_path
+
 from constcl_mm.datasets.transforms import (RawFrameReader, VideoDecodeError,
                                             open_video)
 

@@ -3,7 +3,6 @@
 import os.path as osp
 
 import pytest
-
 from helpers.paths import REPO_ROOT, data_path
 
 
@@ -20,6 +19,10 @@ def real_frames_dir(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp('frames')
     count = tool.extract_pyav(
         data_path('mmaction2', 'tests', 'data', 'test.mp4'),
-        str(out), fps=30, start=0.0, duration=4.0, short_side=48)
+        str(out),
+        fps=30,
+        start=0.0,
+        duration=4.0,
+        short_side=48)
     assert count == 120
     return str(out)

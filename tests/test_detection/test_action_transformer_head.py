@@ -4,11 +4,11 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
 from mmdet.registry import MODELS
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from helpers.paths import REPO_ROOT
 from constcl_mm.models.roi_heads import ActionTransformerHead, pad_by_clip
 
 C, T, H, W = 16, 8, 5, 6
@@ -157,8 +157,10 @@ def test_context_roi_head_with_bbox_head_ava_is_ava_roi_head():
     ours = build(cfg)
     ours.load_state_dict(ava.state_dict())
     feats = torch.randn(1, C, 2, 4, 4)
-    proposals = [InstanceData(bboxes=torch.tensor([[0., 0., 40., 40.],
-                                                   [8., 8., 60., 50.]]))]
+    proposals = [
+        InstanceData(
+            bboxes=torch.tensor([[0., 0., 40., 40.], [8., 8., 60., 50.]]))
+    ]
     meta = [dict(img_shape=(64, 64))]
     a = ava.predict_bbox((feats, ), meta, proposals, None)[0]
     b = ours.predict_bbox((feats, ), meta, proposals, None)[0]
@@ -180,8 +182,8 @@ def test_action_transformer_roi_head_trains_and_predicts():
         labels[:, 12] = 1
         gt.append(
             InstanceData(
-                bboxes=torch.tensor([[0., 0., 40., 40.],
-                                     [8., 8., 60., 50.]])[:n],
+                bboxes=torch.tensor([[0., 0., 40., 40.], [8., 8., 60.,
+                                                          50.]])[:n],
                 labels=labels))
     from mmaction.structures import ActionDataSample
     samples = []
@@ -194,8 +196,8 @@ def test_action_transformer_roi_head_trains_and_predicts():
     losses = roi_head.loss(feats, proposals, samples)
     assert set(losses) >= {'loss_action_cls', 'recall@thr=0.5'}
     losses['loss_action_cls'].backward()
-    assert roi_head.bbox_head.decoder.layers[0][0].query.weight.grad.abs(
-    ).sum() > 0
+    assert roi_head.bbox_head.decoder.layers[0][0].query.weight.grad.abs().sum(
+    ) > 0
     assert feats.grad.abs().sum() > 0
     results = roi_head.predict_bbox(
         feats[:1].detach(), [dict(img_shape=(64, 64))],

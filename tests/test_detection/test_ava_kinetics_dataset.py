@@ -10,6 +10,7 @@ from mmaction.registry import DATASETS
 from constcl_mm.datasets.ava_annotations import AVA, KINETICS
 from constcl_mm.utils import AnnotationError
 
+
 def sampling_pipeline(sampler='SampleAVAKineticsFrames'):
     return [
         dict(type=sampler, clip_len=4, frame_interval=2, test_mode=True),
@@ -53,7 +54,9 @@ def test_training_entries_per_source(ak_tree):
         'kin_video_04_000000_000010,0005'
     ]
     assert dict(dataset.skipped[KINETICS]) == {
-        'clip not on disk': 1, 'without boxes': 1}
+        'clip not on disk': 1,
+        'without boxes': 1
+    }
     ava = infos['ava_movie01,0902']
     assert ava['source'] == AVA and 'keyframe_index' not in ava
     assert ava['frame_dir'] == str(ak_tree / 'ava' / 'ava_movie01')
@@ -65,8 +68,8 @@ def test_training_entries_per_source(ak_tree):
     np.testing.assert_allclose(ava['proposals'], ava['gt_bboxes'])
     kin = infos['kin_video_01,12.500000']
     assert kin['source'] == KINETICS
-    assert kin['frame_dir'] == str(
-        ak_tree / 'kinetics' / 'kin_video_01_000010_000020')
+    assert kin['frame_dir'] == str(ak_tree / 'kinetics' /
+                                   'kin_video_01_000010_000020')
     assert kin['timestamp'] == 12.5 and kin['timestamp_start'] == 10
     # 12.5 s is 2.5 s into the clip: frame 75 (0-based) = img_00076.jpg
     assert kin['keyframe_index'] == 76
@@ -95,8 +98,13 @@ def test_ava_entries_match_mmaction2_ava_dataset():
         ann_file=ava_fixture('ava_sample.csv'),
         exclude_file=ava_fixture('ava_excluded_timestamps_sample.csv'),
         proposal_file=ava_fixture('ava_proposals_sample.pkl'),
-        pipeline=[dict(type='SampleAVAFrames', clip_len=4, frame_interval=2,
-                       test_mode=True)],
+        pipeline=[
+            dict(
+                type='SampleAVAFrames',
+                clip_len=4,
+                frame_interval=2,
+                test_mode=True)
+        ],
         data_prefix=dict(img='frames'),
         test_mode=True)
     ours = DATASETS.build(dict(type='MixedAVAKineticsDataset', **common))
@@ -146,8 +154,7 @@ def test_kinetics_rows_in_their_own_file(ak_tree, tmp_path):
     (tmp_path / 'ava.csv').write_text('\n'.join(lines[:4]) + '\n')
     # a whole-second Kinetics keyframe in 900-1800 s would look like AVA in
     # a mixed file; in the Kinetics file it is Kinetics
-    (tmp_path / 'kin.csv').write_text(
-        'kin_video_01,1000,0.2,0.2,0.6,0.6,12\n')
+    (tmp_path / 'kin.csv').write_text('kin_video_01,1000,0.2,0.2,0.6,0.6,12\n')
     clip = ak_tree / 'kinetics' / 'kin_video_01_000995_001005'
     clip.mkdir()
     try:

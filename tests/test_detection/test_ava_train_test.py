@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from helpers.detection import (ava_fixture, build_ava_kinetics_tree,
                                make_frame_folders)
-
 from helpers.paths import REPO_ROOT
 
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'detection', 'constcl')
@@ -78,8 +77,8 @@ def ava_frames(tmp_path_factory, real_frames_dir):
     """Frame folders of the two fixture movies (keyframes 902 and 903 s
     need frames 56-95 of the 900-s cut)."""
     root = tmp_path_factory.mktemp('ava_rawframes')
-    make_frame_folders(str(root), ['0f39OWEqJ24', '_-Z6wFjXtGQ'],
-                       real_frames_dir)
+    make_frame_folders(
+        str(root), ['0f39OWEqJ24', '_-Z6wFjXtGQ'], real_frames_dir)
     return str(root)
 
 
@@ -90,8 +89,7 @@ def run(tool, config, *args, work_dir):
     argv = sys.argv
     sys.argv = [tool, str(config), *args, '--work-dir', str(work_dir)]
     try:
-        runpy.run_path(
-            osp.join(REPO_ROOT, 'tools', tool), run_name='__main__')
+        runpy.run_path(osp.join(REPO_ROOT, 'tools', tool), run_name='__main__')
     finally:
         sys.argv = argv
     logs = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
@@ -101,8 +99,7 @@ def run(tool, config, *args, work_dir):
 
 
 def metric_values(log: str):
-    values = [float(v) for v in re.findall(r'mAP/overall: ([0-9.e+-]+)',
-                                           log)]
+    values = [float(v) for v in re.findall(r'mAP/overall: ([0-9.e+-]+)', log)]
     assert values, log[-3000:]
     return values
 
@@ -121,8 +118,7 @@ def test_train_then_test(head, ava_frames, tmp_path):
     work_dir = tmp_path / 'work'
     log = run('train.py', config, work_dir=work_dir)
     assert 'loss_action_cls' in log
-    losses = [float(v) for v in re.findall(r'loss_action_cls: ([0-9.]+)',
-                                           log)]
+    losses = [float(v) for v in re.findall(r'loss_action_cls: ([0-9.]+)', log)]
     assert len(losses) == 2 and all(np.isfinite(losses))
     # validation after the last iteration, on the person detections
     val_map = metric_values(log)[-1]
@@ -131,15 +127,21 @@ def test_train_then_test(head, ava_frames, tmp_path):
     assert checkpoint.is_file()
 
     dump = tmp_path / 'detections.pkl'
-    log = run('test.py', config, str(checkpoint), '--dump', str(dump),
-              work_dir=tmp_path / 'test')
+    log = run(
+        'test.py',
+        config,
+        str(checkpoint),
+        '--dump',
+        str(dump),
+        work_dir=tmp_path / 'test')
     # same weights, same keyframes and boxes: the checkpoint round-trips
     assert metric_values(log)[-1] == pytest.approx(val_map, abs=1e-4)
     with open(dump, 'rb') as f:
         results = pickle.load(f)
     # three keyframes; the detections of the fixture pickle (score >= 0.9)
     assert sorted(r['img_key'] for r in results) == [
-        '0f39OWEqJ24,0902', '0f39OWEqJ24,0903', '_-Z6wFjXtGQ,0902']
+        '0f39OWEqJ24,0902', '0f39OWEqJ24,0903', '_-Z6wFjXtGQ,0902'
+    ]
     by_key = {r['img_key']: r['pred_instances'] for r in results}
     np.testing.assert_allclose(
         by_key['_-Z6wFjXtGQ,0902']['bboxes'].numpy(),
@@ -153,17 +155,25 @@ def test_train_then_test(head, ava_frames, tmp_path):
     if head == 'action_transformer':
         # testing on ground-truth boxes: the predictions sit on them
         dump_gt = tmp_path / 'detections_gt.pkl'
-        log = run('test.py', config, str(checkpoint), '--dump',
-                  str(dump_gt), '--cfg-options',
-                  'test_dataloader.dataset.proposal_file=None',
-                  work_dir=tmp_path / 'test_gt')
+        log = run(
+            'test.py',
+            config,
+            str(checkpoint),
+            '--dump',
+            str(dump_gt),
+            '--cfg-options',
+            'test_dataloader.dataset.proposal_file=None',
+            work_dir=tmp_path / 'test_gt')
         assert 0 <= metric_values(log)[-1] <= 1
         with open(dump_gt, 'rb') as f:
-            by_key = {r['img_key']: r['pred_instances']
-                      for r in pickle.load(f)}
+            by_key = {
+                r['img_key']: r['pred_instances']
+                for r in pickle.load(f)
+            }
         np.testing.assert_allclose(
             by_key['_-Z6wFjXtGQ,0902']['bboxes'].numpy(),
-            [[0.063, 0.049, 0.524, 0.996]], atol=0.02)
+            [[0.063, 0.049, 0.524, 0.996]],
+            atol=0.02)
     scalars = list((work_dir).rglob('scalars.json'))
     assert scalars, 'no training log written'
     lines = [json.loads(line) for line in open(scalars[0])]

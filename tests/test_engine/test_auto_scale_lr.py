@@ -16,11 +16,10 @@ from types import SimpleNamespace
 
 import pytest
 import torch.nn as nn
+from helpers.paths import REPO_ROOT
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
-
-from helpers.paths import REPO_ROOT
 
 _spec = importlib.util.spec_from_file_location(
     'constcl_train_tool', osp.join(REPO_ROOT, 'tools', 'train.py'))
@@ -45,15 +44,23 @@ def resolved_lr(path, flag, world_size, batch_size=None):
     """The LR of the first parameter group after tools/train.py and the
     runner's ``scale_lr``, for ``world_size`` processes."""
     args = argparse.Namespace(
-        config=path, work_dir='/tmp/unused', resume=None, amp=False,
-        no_validate=False, auto_scale_lr=flag, seed=None,
-        diff_rank_seed=False, deterministic=False, launcher='none',
-        cfg_options=None if batch_size is None else {
-            'train_dataloader.batch_size': batch_size})
+        config=path,
+        work_dir='/tmp/unused',
+        resume=None,
+        amp=False,
+        no_validate=False,
+        auto_scale_lr=flag,
+        seed=None,
+        diff_rank_seed=False,
+        deterministic=False,
+        launcher='none',
+        cfg_options=None
+        if batch_size is None else {'train_dataloader.batch_size': batch_size})
     cfg = train_tool.merge_args(Config.fromfile(path), args)
     optim = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
     runner = SimpleNamespace(
-        world_size=world_size, _train_dataloader=cfg.train_dataloader,
+        world_size=world_size,
+        _train_dataloader=cfg.train_dataloader,
         logger=logging.getLogger('auto_scale_lr_test'),
         param_schedulers=None)
     Runner.scale_lr(runner, optim, cfg.get('auto_scale_lr'))

@@ -7,11 +7,11 @@ import os.path as osp
 
 import pytest
 import torch.nn as nn
+from helpers.paths import REPO_ROOT, TOY_CFG
 from mmaction.registry import PARAM_SCHEDULERS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from helpers.paths import REPO_ROOT, TOY_CFG
 from constcl_mm.engine.hooks.loop_schedule_hook import (LoopScheduleHook,
                                                         schedule_mismatches)
 from constcl_mm.engine.schedulers import WarmupCosineLR, warmup_cosine_factor
@@ -26,7 +26,10 @@ K400_TRAIN = 235_693  # Kinetics-400 training videos
 LR = 40.96
 
 
-def lr_trace(cfg_path, max_iters=None, videos=K400_TRAIN, world_size=128,
+def lr_trace(cfg_path,
+             max_iters=None,
+             videos=K400_TRAIN,
+             world_size=128,
              at=()):
     """Builds the config's optimizer and scheduler on a tiny model, fits
     the scheduler to the loop as LoopScheduleHook does, steps through the
@@ -38,8 +41,8 @@ def lr_trace(cfg_path, max_iters=None, videos=K400_TRAIN, world_size=128,
     optim = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
     sched_cfg = dict(cfg.param_scheduler)
     sched_cfg.setdefault('end', total)  # what the runner does
-    sched = PARAM_SCHEDULERS.build(sched_cfg,
-                                   default_args=dict(optimizer=optim))
+    sched = PARAM_SCHEDULERS.build(
+        sched_cfg, default_args=dict(optimizer=optim))
     batch = cfg.train_dataloader.batch_size * world_size
     sched.resolve(total - sched.begin, videos / batch)
     wanted, out = set(at), {}
@@ -77,8 +80,8 @@ def test_paper_schedule(max_iters):
     assert lrs[warmup] == pytest.approx(LR)
     assert lrs[mid] == pytest.approx(LR / 2, rel=1e-3)
     for t in points:
-        assert lrs[t] == pytest.approx(paper_lr(t, total, warmup),
-                                       rel=1e-9, abs=1e-12), t
+        assert lrs[t] == pytest.approx(
+            paper_lr(t, total, warmup), rel=1e-9, abs=1e-12), t
     assert lrs[total - 1] < 1e-6 * LR
 
 
@@ -98,8 +101,8 @@ def test_official_schedule(path, max_iters, peak):
     # cosine of the global step: half the LR at half the run, no offset
     assert lrs[total // 2] == pytest.approx(LR / 2)
     for t in points:
-        assert lrs[t] == pytest.approx(official_lr(t, total),
-                                       rel=1e-9, abs=1e-12), t
+        assert lrs[t] == pytest.approx(
+            official_lr(t, total), rel=1e-9, abs=1e-12), t
 
 
 def test_warmup_in_epochs_follows_the_global_batch():
@@ -114,8 +117,8 @@ def test_factor_validates():
         warmup_cosine_factor(0, 10, 1, cosine_origin='offset')
     with pytest.raises(ValueError, match='warmup'):
         warmup_cosine_factor(0, 10, 10)
-    optim = build_optim_wrapper(nn.Linear(2, 2), dict(
-        optimizer=dict(type='SGD', lr=1.0)))
+    optim = build_optim_wrapper(
+        nn.Linear(2, 2), dict(optimizer=dict(type='SGD', lr=1.0)))
     with pytest.raises(ValueError, match='exactly one of'):
         WarmupCosineLR(optim, warmup=dict(epochs=1, iters=2), end=10)
     sched = WarmupCosineLR(optim, warmup=dict(epochs=1), end=10)
@@ -126,13 +129,18 @@ def test_factor_validates():
 
 
 def test_mismatch_messages():
-    optim = build_optim_wrapper(nn.Linear(2, 2), dict(
-        optimizer=dict(type='SGD', lr=1.0)))
-    linear = PARAM_SCHEDULERS.build(dict(
-        type='LinearLR', optimizer=optim, by_epoch=False, begin=0, end=5))
-    cosine = PARAM_SCHEDULERS.build(dict(
-        type='CosineAnnealingLR', optimizer=optim, by_epoch=False, begin=5,
-        end=100, T_max=95))
+    optim = build_optim_wrapper(
+        nn.Linear(2, 2), dict(optimizer=dict(type='SGD', lr=1.0)))
+    linear = PARAM_SCHEDULERS.build(
+        dict(type='LinearLR', optimizer=optim, by_epoch=False, begin=0, end=5))
+    cosine = PARAM_SCHEDULERS.build(
+        dict(
+            type='CosineAnnealingLR',
+            optimizer=optim,
+            by_epoch=False,
+            begin=5,
+            end=100,
+            T_max=95))
     assert schedule_mismatches([linear, cosine], 100) == []
     messages = schedule_mismatches([linear, cosine], 6)
     assert len(messages) == 1 and 'ends at iteration 100' in messages[0] \
@@ -141,16 +149,15 @@ def test_mismatch_messages():
 
 
 def _toy_runner(tmp_path, param_scheduler, max_iters):
-    from mmengine.runner import Runner
     import helpers.toy_modules  # noqa: F401
+    from mmengine.runner import Runner
     cfg = Config.fromfile(TOY_CFG)
     cfg.custom_hooks = []
     cfg.work_dir = str(tmp_path)
     cfg.train_cfg.max_iters = max_iters
     cfg.param_scheduler = param_scheduler
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=1000, by_epoch=False,
-        save_last=False)
+        type='CheckpointHook', interval=1000, by_epoch=False, save_last=False)
     cfg.experiment_name = f'sched_{tmp_path.name}'
     return Runner.from_cfg(cfg)
 
@@ -168,8 +175,9 @@ class _RecordLR:
 def _record(runner):
     from mmengine.hooks import Hook
     rec = _RecordLR()
-    hook = type('RecordLRHook', (Hook, ), dict(
-        before_train_iter=lambda self, *a, **k: rec.before_train_iter(
+    hook = type(
+        'RecordLRHook', (Hook, ),
+        dict(before_train_iter=lambda self, *a, **k: rec.before_train_iter(
             *a, **k)))()
     runner.register_hook(hook, priority='LOWEST')
     return rec
@@ -192,10 +200,16 @@ def test_demo_schedule_follows_max_iters_override(tmp_path):
 
 
 def test_literal_scheduler_end_is_warned(tmp_path):
-    runner = _toy_runner(tmp_path, [
-        dict(type='CosineAnnealingLR', T_max=100, by_epoch=False, begin=0,
-             end=100)
-    ], max_iters=6)
+    runner = _toy_runner(
+        tmp_path, [
+            dict(
+                type='CosineAnnealingLR',
+                T_max=100,
+                by_epoch=False,
+                begin=0,
+                end=100)
+        ],
+        max_iters=6)
     runner.train()
     log = glob.glob(osp.join(str(tmp_path), '*', '*.log'))
     text = open(log[0]).read()
@@ -206,8 +220,8 @@ def test_literal_scheduler_end_is_warned(tmp_path):
 def test_every_config_schedule_spans_its_loop():
     """No shipped config carries a literal cosine end that disagrees with
     its own loop (checked on the built schedulers)."""
-    configs = glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'),
-                        recursive=True)
+    configs = glob.glob(
+        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
     checked = 0
     for path in configs:
         if '_base_' in path:
@@ -220,18 +234,22 @@ def test_every_config_schedule_spans_its_loop():
         epoch_length = 7
         max_iters = loop.max_epochs * epoch_length if by_epoch_loop \
             else loop.max_iters
-        optim = build_optim_wrapper(nn.Linear(2, 2), dict(
-            optimizer=dict(type='SGD', lr=1.0)))
+        optim = build_optim_wrapper(
+            nn.Linear(2, 2), dict(optimizer=dict(type='SGD', lr=1.0)))
         scheds = cfg.param_scheduler
         scheds = scheds if isinstance(scheds, list) else [scheds]
         built = []
         for s in scheds:
             s = dict(s)
             s.pop('_delete_', None)
-            s.setdefault('end', loop.max_epochs if s.get('by_epoch', True)
-                         and by_epoch_loop else max_iters)
-            built.append(PARAM_SCHEDULERS.build(s, default_args=dict(
-                optimizer=optim, epoch_length=epoch_length)))
+            s.setdefault(
+                'end', loop.max_epochs
+                if s.get('by_epoch', True) and by_epoch_loop else max_iters)
+            built.append(
+                PARAM_SCHEDULERS.build(
+                    s,
+                    default_args=dict(
+                        optimizer=optim, epoch_length=epoch_length)))
         for s in built:
             if isinstance(s, WarmupCosineLR):
                 s.resolve(max_iters - s.begin, epoch_length)
@@ -247,17 +265,24 @@ def test_weight_decay_only_on_conv_and_linear_weights():
     cfg = Config.fromfile(PAPER)
     model = MODELS.build(cfg.model)
     optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    decay = {id(p): g['weight_decay'] for g in optim.optimizer.param_groups
-             for p in g['params']}
-    kernels = {id(m.weight) for m in model.modules()
-               if isinstance(m, (nn.Conv3d, nn.Conv2d, nn.Conv1d, nn.Linear))}
+    decay = {
+        id(p): g['weight_decay']
+        for g in optim.optimizer.param_groups
+        for p in g['params']
+    }
+    kernels = {
+        id(m.weight)
+        for m in model.modules()
+        if isinstance(m, (nn.Conv3d, nn.Conv2d, nn.Conv1d, nn.Linear))
+    }
     names = dict(model.named_parameters())
     assert len(decay) == len(names)  # every trainable parameter is optimised
     decayed = [n for n, p in names.items() if decay[id(p)] > 0]
     assert {id(names[n]) for n in decayed} == kernels
     assert all(decay[k] == 1e-6 for k in kernels)
     # what is left out: BN and LN affine parameters and every bias
-    assert all(n.endswith(('.bias', '.weight')) and (
-        n.endswith('.bias') or id(names[n]) not in kernels)
+    assert all(
+        n.endswith(('.bias', '.weight')) and (
+            n.endswith('.bias') or id(names[n]) not in kernels)
         for n, p in names.items() if decay[id(p)] == 0)
     assert len(decayed) > 100 and len(names) - len(decayed) > 100

@@ -9,12 +9,14 @@ import torch
 from helpers.detection import eval_fixture
 from mmaction.registry import METRICS
 
+# yapf: disable
 from constcl_mm.datasets.ava_annotations import (AVA, KINETICS,
                                                  collect_keyframes,
                                                  infer_source, keyframe_key,
                                                  parse_ava_row, read_ava_csv,
                                                  read_exclusions,
                                                  read_label_file)
+# yapf: enable
 from constcl_mm.evaluation.functional import ava_kinetics_eval
 from constcl_mm.utils import AnnotationError
 
@@ -69,9 +71,18 @@ EXPECTED = {
     KINETICS: (1 / 2 + 1 / 2) / 2,
 }
 EXPECTED_PER_CLASS = {
-    'overall': {1: 1 / 3, 2: 2 / 3},
-    AVA: {1: 1 / 2, 2: 1.0},
-    KINETICS: {1: 1 / 2, 2: 1 / 2},
+    'overall': {
+        1: 1 / 3,
+        2: 2 / 3
+    },
+    AVA: {
+        1: 1 / 2,
+        2: 1.0
+    },
+    KINETICS: {
+        1: 1 / 2,
+        2: 1 / 2
+    },
 }
 
 
@@ -100,7 +111,11 @@ def test_golden_frame_map_of_the_official_evaluation():
     assert out['overall'] == pytest.approx(GOLDEN, abs=1e-12)
     # per-class values of the official evaluation (README of the fixture)
     assert out['per_class']['overall'] == pytest.approx(
-        {1: 0.170454545, 2: 0.0, 3: 0.111111111}, abs=1e-9)
+        {
+            1: 0.170454545,
+            2: 0.0,
+            3: 0.111111111
+        }, abs=1e-9)
     assert out['num_keyframes'] == {'overall': 3, AVA: 3}
 
 
@@ -125,8 +140,9 @@ def _data_samples(detections, num_classes=3):
 
 def test_golden_frame_map_through_the_metric():
     rows = [line.split(',') for line in open(eval_fixture('pred.csv'))]
-    detections = [(r[0], r[1], tuple(map(float, r[2:6])), int(r[6]),
-                   float(r[7])) for r in rows]
+    detections = [(r[0], r[1], tuple(map(float,
+                                         r[2:6])), int(r[6]), float(r[7]))
+                  for r in rows]
     metric = METRICS.build(
         dict(
             type='AVAKineticsMetric',
@@ -143,8 +159,8 @@ def test_golden_frame_map_through_the_metric():
 def test_ava_kinetics_split_matches_hand_computation(ak_files):
     _, class_ids = read_label_file(ak_files['labels'])
     gt = read_ava_csv(ak_files['gt'], class_ids)
-    det = read_ava_csv(ak_files['det'], class_ids, capacity=50,
-                       score_column=True)
+    det = read_ava_csv(
+        ak_files['det'], class_ids, capacity=50, score_column=True)
     assert gt.sources == {
         'ava_movie01,0902': AVA,
         'ava_movie01,0903': AVA,
@@ -179,14 +195,15 @@ def test_exclusions_negatives_and_unknown_keyframes_matter(ak_files):
 
 
 def test_metric_reports_overall_and_per_source(ak_files, tmp_path):
-    kinetics_rows = [l for l in GT.splitlines() if l.startswith('kin')]
-    ava_rows = [l for l in GT.splitlines() if l.startswith('ava')]
+    kinetics_rows = [r for r in GT.splitlines() if r.startswith('kin')]
+    ava_rows = [r for r in GT.splitlines() if r.startswith('ava')]
     (tmp_path / 'ava.csv').write_text('\n'.join(ava_rows) + '\n')
     (tmp_path / 'kinetics.csv').write_text('\n'.join(kinetics_rows) + '\n')
     out_csv = tmp_path / 'submission.csv'
     for ann in (dict(ann_file=ak_files['gt']),
-                dict(ann_file=str(tmp_path / 'ava.csv'),
-                     kinetics_ann_file=str(tmp_path / 'kinetics.csv'))):
+                dict(
+                    ann_file=str(tmp_path / 'ava.csv'),
+                    kinetics_ann_file=str(tmp_path / 'kinetics.csv'))):
         metric = METRICS.build(
             dict(
                 type='AVAKineticsMetric',
@@ -198,10 +215,11 @@ def test_metric_reports_overall_and_per_source(ak_files, tmp_path):
         metric.dataset_meta = {}
         metric.process([], _data_samples(DETECTIONS))
         out = metric.evaluate(size=len(metric.results))
-        assert out == pytest.approx({
-            f'mAP/{k}': v
-            for k, v in EXPECTED.items()
-        }, abs=1e-7)
+        assert out == pytest.approx(
+            {
+                f'mAP/{k}': v
+                for k, v in EXPECTED.items()
+            }, abs=1e-7)
     # the submission file is in the official format and evaluates the same
     _, class_ids = read_label_file(ak_files['labels'])
     gt = read_ava_csv(ak_files['gt'], class_ids)
@@ -249,8 +267,9 @@ def test_keyframe_keys_and_source_inference():
         KINETICS
     # the documented ambiguity, and how the AVA id list resolves it
     assert infer_source('kin_video_01', Decimal('1000')) == AVA
-    assert infer_source('kin_video_01', Decimal('1000'),
-                        ava_video_ids={'ava_movie01'}) == KINETICS
+    assert infer_source(
+        'kin_video_01', Decimal('1000'),
+        ava_video_ids={'ava_movie01'}) == KINETICS
 
 
 @pytest.mark.parametrize('line,message', [
@@ -271,9 +290,8 @@ def test_parse_row_fields():
     video_id, ts, box, action, score = parse_ava_row(
         ['v', '3.25', '0.1', '0.2', '0.3', '0.4', '7', '0.8'], 'x', True)
     assert (video_id, ts, box, action, score) == ('v', Decimal('3.25'),
-                                                  [0.2, 0.1, 0.4, 0.3], 7,
-                                                  0.8)
+                                                  [0.2, 0.1, 0.4, 0.3], 7, 0.8)
     assert math.isnan(
-        ava_kinetics_eval(
-            collect_keyframes([]), collect_keyframes([]), [1])['overall'])
+        ava_kinetics_eval(collect_keyframes([]), collect_keyframes([]),
+                          [1])['overall'])
     assert np.isfinite(EXPECTED['overall'])

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 import torch
+from helpers.paths import data_path
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
-from helpers.paths import data_path
 from constcl_mm.datasets import load_sot_bboxes
 from constcl_mm.evaluation import SOTMetric, eval_sot_ope
 from constcl_mm.evaluation.functional import bbox_iou_aligned
@@ -38,11 +38,11 @@ def mmtracking_fixture():
     for video in ('video-1', 'video-2'):
         gts.append(
             xywh_to_xyxy(
-                load_sot_bboxes(data_path(*SOT_FIXTURE, video,
-                                          'gt_for_eval.txt'))))
+                load_sot_bboxes(
+                    data_path(*SOT_FIXTURE, video, 'gt_for_eval.txt'))))
         preds.append(
-            load_sot_bboxes(data_path(*SOT_FIXTURE, video,
-                                      'track_results.txt')))
+            load_sot_bboxes(
+                data_path(*SOT_FIXTURE, video, 'track_results.txt')))
     return preds, gts
 
 
@@ -89,10 +89,12 @@ def test_mmtracking_fixture_golden():
 
 
 def test_success_uses_strict_threshold_and_counts_invalid_gt():
-    gt = np.array([[0, 0, 10, 10], [0, 0, 10, 10], [0, 0, 0, 10],
-                   [np.nan, 0, 10, 10]], dtype=np.float64)
-    pred = np.array([[0, 0, 10, 10], [0, 0, 10, 5], [0, 0, 10, 10],
-                     [0, 0, 10, 10]], dtype=np.float64)
+    gt = np.array(
+        [[0, 0, 10, 10], [0, 0, 10, 10], [0, 0, 0, 10], [np.nan, 0, 10, 10]],
+        dtype=np.float64)
+    pred = np.array(
+        [[0, 0, 10, 10], [0, 0, 10, 5], [0, 0, 10, 10], [0, 0, 10, 10]],
+        dtype=np.float64)
     np.testing.assert_allclose(bbox_iou_aligned(gt[:2], pred[:2]), [1, .5])
     out = eval_sot_ope([pred], [gt])
     curve = out['success_curve']
@@ -134,8 +136,10 @@ def _samples(pred, gt, video_id, name):
 def test_sot_metric_mmtracking_golden_and_dumps(tmp_path):
     preds, gts = mmtracking_fixture()
     metric = SOTMetric(out_dir=str(tmp_path / 'sot'))
-    streams = [_samples(p, g, i, f'video-{i + 1}')
-               for i, (p, g) in enumerate(zip(preds, gts))]
+    streams = [
+        _samples(p, g, i, f'video-{i + 1}')
+        for i, (p, g) in enumerate(zip(preds, gts))
+    ]
     # interleaved, frames of video 2 in reverse: grouping must not care
     for a, b in zip(streams[0], streams[1][::-1]):
         metric.process({}, [a])
@@ -154,8 +158,9 @@ def test_sot_metric_mmtracking_golden_and_dumps(tmp_path):
     assert len(rows[0]['success_curve']) == 21
     # the dumped OTB-style boxes (x,y,w,h, +1) evaluate to the same scores
     dumped = [
-        xywh_to_xyxy(load_sot_bboxes(
-            str(tmp_path / 'sot' / 'results' / f'video-{i}.txt')), -1)
+        xywh_to_xyxy(
+            load_sot_bboxes(
+                str(tmp_path / 'sot' / 'results' / f'video-{i}.txt')), -1)
         for i in (1, 2)
     ]
     again = eval_sot_ope(dumped, gts)
@@ -166,8 +171,10 @@ def test_sot_metric_mmtracking_golden_and_dumps(tmp_path):
 def test_sot_metric_crossing_golden(tmp_path):
     gt, pred = crossing_boxes()
     metric = SOTMetric(plot=False)
-    metric.process({}, _samples(
-        xywh_to_xyxy(pred, -1), xywh_to_xyxy(gt, -1), 0, 'Crossing'))
+    metric.process({},
+                   _samples(
+                       xywh_to_xyxy(pred, -1), xywh_to_xyxy(gt, -1), 0,
+                       'Crossing'))
     out = metric.evaluate(120)
     assert out['sot/success'] == 76.468
     assert out['sot/precision'] == 100.0
@@ -189,8 +196,10 @@ def test_plots_go_through_the_visualizer_without_out_dir(tmp_path):
         save_dir=str(tmp_path))
     gt, pred = crossing_boxes()
     metric = SOTMetric()
-    metric.process({}, _samples(
-        xywh_to_xyxy(pred, -1), xywh_to_xyxy(gt, -1), 0, 'Crossing'))
+    metric.process({},
+                   _samples(
+                       xywh_to_xyxy(pred, -1), xywh_to_xyxy(gt, -1), 0,
+                       'Crossing'))
     metric.evaluate(120)
     for name in ('sot_success_plot_0.png', 'sot_precision_plot_0.png'):
         png = tmp_path / 'vis_data' / 'vis_image' / name

@@ -80,9 +80,8 @@ def test_region_loss_falls_below_chance(trained):
 def test_every_branch_is_trained(trained, prefix):
     model, before = trained['model'], trained['before']
     moved = [
-        name for name, p in model.named_parameters()
-        if name.startswith(prefix) and p.requires_grad
-        and not torch.equal(p.detach(), before[name])
+        name for name, p in model.named_parameters() if name.startswith(prefix)
+        and p.requires_grad and not torch.equal(p.detach(), before[name])
     ]
     params = [n for n in before if n.startswith(prefix)]
     assert params, prefix

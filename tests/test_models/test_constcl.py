@@ -3,11 +3,11 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 
-from helpers.paths import REPO_ROOT
 from constcl_mm.utils import count_parameters
 from constcl_mm.utils.complexity import table6_parameters
 
@@ -20,9 +20,13 @@ def model_cfg(name: str):
 
 def batch(num_videos=2, boxes=4, frames=16, size=32, seed=0):
     gen = torch.Generator().manual_seed(seed)
-    inputs = [torch.randint(0, 256, (2, 3, frames, size, size),
-                            dtype=torch.uint8, generator=gen)
-              for _ in range(num_videos)]
+    inputs = [
+        torch.randint(
+            0,
+            256, (2, 3, frames, size, size),
+            dtype=torch.uint8,
+            generator=gen) for _ in range(num_videos)
+    ]
     samples = []
     for _ in range(num_videos):
         xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
@@ -49,9 +53,10 @@ def naive_region_infonce(queries, own, other, tau, targets=None):
         for i in range(num_boxes):
             q = n(queries[b, i], dim=0)
             pos = q @ n(targets[b, match[i]], dim=0) / tau
-            negs = [q @ n(targets[c, j], dim=0) / tau
-                    for c in range(num_videos) if c != b
-                    for j in range(num_boxes)]
+            negs = [
+                q @ n(targets[c, j], dim=0) / tau for c in range(num_videos)
+                if c != b for j in range(num_boxes)
+            ]
             logits = torch.stack([pos] + negs)
             total += (torch.logsumexp(logits, 0) - pos).item()
             count += 1
@@ -90,9 +95,10 @@ def test_loss_backward_and_statistics():
     model = MODELS.build(model_cfg('pretrain.py'))
     model.init_weights()
     losses = run_loss(model, batch())
-    assert set(losses) >= {'loss_global', 'loss_local', 'global_acc',
-                           'global_entropy', 'local_pos_sim',
-                           'local_neg_sim'}
+    assert set(losses) >= {
+        'loss_global', 'loss_local', 'global_acc', 'global_entropy',
+        'local_pos_sim', 'local_neg_sim'
+    }
     (losses['loss_global'] + losses['loss_local']).backward()
     for name in ('backbone.layer4.0.conv1.conv.weight',
                  'backbone.layer4_local.0.conv1.conv.weight',
@@ -165,8 +171,8 @@ def test_region_matches_for_visualisation():
     out = model.region_matches(**data)
     assert out['similarity'].shape == (2, 5, 5)
     assert out['match_a2b'].shape == (2, 5)
-    torch.testing.assert_close(
-        out['match_a2b'], out['similarity'].argmax(dim=2))
+    torch.testing.assert_close(out['match_a2b'],
+                               out['similarity'].argmax(dim=2))
 
 
 ABL = 'ablations/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_'

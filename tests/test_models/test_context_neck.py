@@ -10,14 +10,15 @@ def inputs(b=2, c=16, t=8, n=4, hw=7, seed=0):
     gen = torch.Generator().manual_seed(seed)
     feats = torch.randn(2 * b, c, t, hw, hw, generator=gen)
     xy = torch.rand(2 * b, n, 2, generator=gen) * 0.6
-    boxes = torch.cat([xy, xy + 0.1 + 0.3 * torch.rand(2 * b, n, 2,
-                                                        generator=gen)], -1)
+    boxes = torch.cat(
+        [xy, xy + 0.1 + 0.3 * torch.rand(2 * b, n, 2, generator=gen)], -1)
     return feats, boxes
 
 
-@pytest.mark.parametrize('t,length,expected', [
-    (8, 5, [2, 3, 4, 5, 6]), (8, 3, [2, 4, 6]), (8, 1, [4]),
-    (8, 7, [1, 2, 3, 4, 5, 6, 7]), (4, 3, [1, 2, 3])])
+@pytest.mark.parametrize('t,length,expected', [(8, 5, [2, 3, 4, 5, 6]),
+                                               (8, 3, [2, 4, 6]), (8, 1, [4]),
+                                               (8, 7, [1, 2, 3, 4, 5, 6, 7]),
+                                               (4, 3, [1, 2, 3])])
 def test_context_frames_follow_the_official_indexing(t, length, expected):
     assert context_frame_indices(t, length) == expected
 
@@ -29,8 +30,8 @@ def test_context_errors_name_the_problem():
         context_frame_indices(4, 5)
     with pytest.raises(ValueError, match='context_length'):
         ContextCrossAttentionNeck(in_channels=16, context_length=2)
-    neck = ContextCrossAttentionNeck(in_channels=16, context_length=5,
-                                     tx_channels=8)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, context_length=5, tx_channels=8)
     feats, boxes = inputs(t=4)
     with pytest.raises(ValueError, match='larger than the 4 feature frames'):
         neck(feats, boxes)
@@ -52,8 +53,8 @@ def test_bad_inputs_raise_named_errors():
 
 
 def test_context_zero_without_projection_contrasts_raw_regions():
-    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0,
-                                     region_mlp=None)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, context_length=0, region_mlp=None)
     assert sum(p.numel() for p in neck.parameters()) == 0
     out = neck(*inputs())
     assert torch.equal(out['inst_a2b'], out['inst_a'])
@@ -64,8 +65,8 @@ def test_context_zero_projects_regions_with_the_global_head_shape():
     from constcl_mm.models.heads import GlobalContrastiveHead
     torch.manual_seed(0)
     mlp = dict(hid_channels=32, out_channels=8, num_hidden_layers=3)
-    neck = ContextCrossAttentionNeck(in_channels=16, context_length=0,
-                                     region_mlp=mlp)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, context_length=0, region_mlp=mlp)
     neck.init_weights()
     head = GlobalContrastiveHead(in_channels=16, **mlp)
     assert [tuple(p.shape) for p in neck.region_mlp.parameters()] == \
@@ -84,16 +85,17 @@ def test_context_zero_projects_regions_with_the_global_head_shape():
 
 def test_spatial_pool_halves_the_memory_side():
     torch.manual_seed(0)
-    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
-                                     spatial_pool=2)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, tx_channels=8, spatial_pool=2)
     feats, boxes = inputs(hw=14)
     out = neck(feats, boxes, return_attention=True)
     # C4 at 224 px: 14x14 pooled to 7x7, 5 frames x 49 = 245 memory tokens
     assert out['attn_a2b'][0][0].shape == (2, 4, 5 * 7 * 7)
     pooled = torch.nn.functional.avg_pool3d(feats, (1, 2, 2))
     plain = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
-    torch.testing.assert_close(neck.region_features(feats, boxes),
-                               plain.region_features(pooled, boxes))
+    torch.testing.assert_close(
+        neck.region_features(feats, boxes),
+        plain.region_features(pooled, boxes))
     with pytest.raises(ValueError, match='spatial_pool'):
         ContextCrossAttentionNeck(in_channels=16, spatial_pool=0)
 
@@ -135,6 +137,7 @@ def test_gradients_reach_features_and_every_parameter():
 
 def test_nearest_context_follows_the_other_views_keyframe():
     from constcl_mm.models.necks import nearest_context_indices
+
     # T'=8 feature frames, stride-2 stem, frame interval 2: feature frame j
     # of a clip starting at s covers raw frames s + 4j .. s + 4j + 2
     starts_q = torch.tensor([0, 100, 0])
@@ -152,15 +155,17 @@ def test_nearest_context_follows_the_other_views_keyframe():
 def test_context_sampling_options():
     feats, boxes = inputs()
     starts = torch.tensor([0, 10, 40, 50])
-    nearest = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
-                                        context_length=3,
-                                        context_sampling='nearest')
+    nearest = ContextCrossAttentionNeck(
+        in_channels=16,
+        tx_channels=8,
+        context_length=3,
+        context_sampling='nearest')
     with pytest.raises(ValueError, match='clip_starts'):
         nearest(feats, boxes)
     out = nearest(feats, boxes, clip_starts=starts)
     assert out['inst_a2b'].shape == (2, 4, 16)
-    rand = ContextCrossAttentionNeck(in_channels=16, tx_channels=8,
-                                     context_sampling='random')
+    rand = ContextCrossAttentionNeck(
+        in_channels=16, tx_channels=8, context_sampling='random')
     rand.train()
     idx = rand.context_indices(4, 8)
     assert idx.shape == (4, 5)

@@ -11,9 +11,16 @@ from constcl_mm.models.utils.tf_same_padding import (Conv3dTFSame,
                                                      MaxPool3dTFSame,
                                                      tf_same_pads)
 
-R3D50 = dict(depth=50, pretrained=None, pretrained2d=False,
-             conv1_kernel=(5, 7, 7), conv1_stride_t=2, pool1_stride_t=1,
-             with_pool2=False, inflate=(0, 0, 1, 1), zero_init_residual=False)
+R3D50 = dict(
+    depth=50,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(5, 7, 7),
+    conv1_stride_t=2,
+    pool1_stride_t=1,
+    with_pool2=False,
+    inflate=(0, 0, 1, 1),
+    zero_init_residual=False)
 
 
 def n_params(module):
@@ -34,9 +41,11 @@ def test_shapes_of_both_branches():
     y = ResNet3dY(out_indices=(0, 1, 2, 3, 4)).eval()
     with torch.no_grad():
         outs = y(torch.randn(1, 3, 16, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [
-        (1, 256, 8, 16, 16), (1, 512, 8, 8, 8), (1, 1024, 8, 4, 4),
-        (1, 2048, 8, 2, 2), (1, 2048, 8, 2, 2)]
+    assert [tuple(o.shape) for o in outs] == [(1, 256, 8, 16, 16),
+                                              (1, 512, 8, 8, 8),
+                                              (1, 1024, 8, 4, 4),
+                                              (1, 2048, 8, 2, 2),
+                                              (1, 2048, 8, 2, 2)]
     assert not torch.allclose(outs[3], outs[4])  # separate weights
 
 
@@ -79,9 +88,12 @@ def test_activation_checkpointing_gives_same_gradients():
     torch.manual_seed(0)
     plain = ResNet3dY(depth=50, out_indices=(3, 4))
     plain.init_weights()
-    cp = ResNet3dY(depth=50, out_indices=(3, 4), with_cp=True,
-                   cp_stages=('stem', 'layer1', 'layer2', 'layer3', 'layer4',
-                              'layer4_local'))
+    cp = ResNet3dY(
+        depth=50,
+        out_indices=(3, 4),
+        with_cp=True,
+        cp_stages=('stem', 'layer1', 'layer2', 'layer3', 'layer4',
+                   'layer4_local'))
     assert all(b.with_cp for b in cp.layer4_local)
     cp.load_state_dict(plain.state_dict())
     x = torch.randn(2, 3, 4, 32, 32, requires_grad=True)
@@ -90,8 +102,10 @@ def test_activation_checkpointing_gives_same_gradients():
         model.train()  # batch statistics: identical in the recomputation
         out = model(x)
         (out[0].sum() + out[1].pow(2).sum()).backward()
-        grads.append([model.layer4_local[0].conv1.conv.weight.grad.clone(),
-                      model.conv1.conv.weight.grad.clone()])  # stem too
+        grads.append([
+            model.layer4_local[0].conv1.conv.weight.grad.clone(),
+            model.conv1.conv.weight.grad.clone()
+        ])  # stem too
     for a, b in zip(*grads):
         # sums of many mixed-sign terms: compare relative to the norm
         assert ((a - b).norm() / a.norm()).item() < 1e-5
@@ -114,8 +128,7 @@ def test_tf_same_padding_option():
     assert tf_same_pads((8, 14, 14), (3, 1, 1), (1, 1, 1),
                         (1, 1, 1)) == [0, 0, 0, 0, 1, 1]
     sym = ResNet3dY(branches=('global', ), out_indices=(3, ))
-    tf = ResNet3dY(branches=('global', ), out_indices=(3, ),
-                   padding='tf_same')
+    tf = ResNet3dY(branches=('global', ), out_indices=(3, ), padding='tf_same')
     tf.load_state_dict(sym.state_dict())  # same parameters
     assert isinstance(tf.conv1.conv, Conv3dTFSame)
     assert isinstance(tf.maxpool, MaxPool3dTFSame)
@@ -136,13 +149,21 @@ def _save(tmp_path, name, state):
 def test_strict_loading_from_pretraining_and_exported(tmp_path):
     src = ResNet3dY()
     src.init_weights()
-    ckpt = _save(tmp_path, 'pretrain.pth', {
-        'state_dict': {**{f'backbone.{k}': v
-                          for k, v in src.state_dict().items()},
-                       'neck.projection.weight': torch.zeros(1)},
-        'meta': {}})
-    local = ResNet3dY(branches=('global', ), out_indices=(3, ),
-                      pretrained=ckpt, pretrained_branch='local')
+    ckpt = _save(
+        tmp_path, 'pretrain.pth', {
+            'state_dict': {
+                **{
+                    f'backbone.{k}': v
+                    for k, v in src.state_dict().items()
+                }, 'neck.projection.weight': torch.zeros(1)
+            },
+            'meta': {}
+        })
+    local = ResNet3dY(
+        branches=('global', ),
+        out_indices=(3, ),
+        pretrained=ckpt,
+        pretrained_branch='local')
     local.init_weights()
     torch.testing.assert_close(local.layer4[2].conv3.conv.weight,
                                src.layer4_local[2].conv3.conv.weight)
@@ -158,10 +179,15 @@ def test_strict_loading_from_pretraining_and_exported(tmp_path):
 
 
 def test_wrong_architecture_is_reported(tmp_path):
-    r18 = _save(tmp_path, 'r18.pth', {'state_dict': {
-        f'backbone.{k}': v for k, v in ResNet3d(
-            depth=18, pretrained=None, pretrained2d=False).state_dict().items()
-    }})
+    r18 = _save(
+        tmp_path, 'r18.pth', {
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in ResNet3d(
+                    depth=18, pretrained=None,
+                    pretrained2d=False).state_dict().items()
+            }
+        })
     target = ResNet3dY(branches=('global', ), out_indices=(3, ))
     with pytest.raises(CheckpointMismatchError) as info:
         load_backbone_checkpoint(target, r18)

@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 import torch
-
 from helpers.paths import shared_path
+
 from constcl_mm.models.losses import nt_xent_loss, region_infonce_loss
 from constcl_mm.models.necks import ContextCrossAttentionNeck
 from constcl_mm.models.utils import (convert_tf_neck_weights, roi_align_bins,
@@ -59,9 +59,13 @@ def _neck_from_reference(ref) -> ContextCrossAttentionNeck:
     assert memory_channels == c_in + 2 * pe[1]
     # the memory frames: five around the keyframe in the official setting
     neck = ContextCrossAttentionNeck(
-        in_channels=c_in, context_length=5, tx_channels=tx,
-        num_layers=len(layers), num_heads=len(heads),
-        pe_hidden_channels=pe[0], pe_channels=pe[1])
+        in_channels=c_in,
+        context_length=5,
+        tx_channels=tx,
+        num_layers=len(layers),
+        num_heads=len(heads),
+        pe_hidden_channels=pe[0],
+        pe_channels=pe[1])
     state = convert_tf_neck_weights({k: ref[k] for k in keys})
     neck.load_state_dict(state, strict=True)
     return neck.eval()
@@ -89,21 +93,23 @@ def test_neck_outputs_match_tf(ref):
     for key in ('inst_a', 'inst_b', 'inst_a2b', 'inst_b2a'):
         expected = t(ref[f'head_out_{key}'])
         assert out[key].shape == expected.shape, key
-        torch.testing.assert_close(out[key], expected, atol=TOL, rtol=0,
-                                   msg=key)
+        torch.testing.assert_close(
+            out[key], expected, atol=TOL, rtol=0, msg=key)
 
 
 def test_local_loss_matches_tf(ref):
-    outs = {k: t(ref[f'head_out_{k}'])
-            for k in ('inst_a', 'inst_b', 'inst_a2b', 'inst_b2a')}
+    outs = {
+        k: t(ref[f'head_out_{k}'])
+        for k in ('inst_a', 'inst_b', 'inst_a2b', 'inst_b2a')
+    }
     loss = region_infonce_loss(**outs, temperature=0.2)['loss']
     assert abs(loss.item() - float(ref['head_local_loss_tau02'])) <= TOL
     # and end to end through the neck
     neck = _neck_from_reference(ref)
     feats, boxes = _neck_inputs(ref)
     with torch.no_grad():
-        loss = region_infonce_loss(**neck(feats, boxes),
-                                   temperature=0.2)['loss']
+        loss = region_infonce_loss(
+            **neck(feats, boxes), temperature=0.2)['loss']
     assert abs(loss.item() - float(ref['head_local_loss_tau02'])) <= TOL
 
 
@@ -116,35 +122,35 @@ def test_global_loss_matches_tf(ref):
 
 # The official losses_test.py inputs and the values the TF code gives (§8.4).
 def test_official_unit_test_global_loss():
-    inputs1 = torch.tensor([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1],
-                            [8, 7, 6, 5]], dtype=torch.float)
-    inputs2 = torch.tensor([[1, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8],
-                            [8, 7, 6, 5]], dtype=torch.float)
+    inputs1 = torch.tensor(
+        [[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1], [8, 7, 6, 5]],
+        dtype=torch.float)
+    inputs2 = torch.tensor(
+        [[1, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8], [8, 7, 6, 5]],
+        dtype=torch.float)
     out = nt_xent_loss(inputs1, inputs2, temperature=0.1)
     assert out['loss'].item() == pytest.approx(4.136947, abs=1e-5)
     assert out['accuracy'].item() == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize('tau,expected', [(0.1, 1.6698134),
-                                          (0.2, 1.6668441)])
+@pytest.mark.parametrize('tau,expected', [(0.1, 1.6698134), (0.2, 1.6668441)])
 def test_official_unit_test_instance_loss(tau, expected):
     inst_a = torch.tensor(
         [[[1, 2, 3, 4], [5, 6, 7, 8], [-1, -1, -1, -1], [-1, -1, -1, -1]],
          [[-1, -1, -1, -1], [-1, -1, -1, -1], [4, 3, 2, 1], [8, 7, 6, 5]],
          [[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1], [8, 7, 6, 5]]],
         dtype=torch.float)
-    inst_b = torch.tensor(
-        [[[1.5, 2.5, 3.5, 4.5], [5.5, 6.5, 7.5, 8.5], [-1, -1, -1, -1],
-          [-1, -1, -1, -1]],
-         [[-1, -1, -1, -1], [-1, -1, -1, -1], [5.5, 6.5, 7.5, 8.5],
-          [8.5, 7.5, 6.5, 5.5]],
-         [[1.5, 2.5, 3.5, 4.5], [4.5, 3.5, 2.5, 1.5], [5.5, 6.5, 7.5, 8.5],
-          [8.5, 7.5, 6.5, 5.5]]],
-        dtype=torch.float)
+    inst_b = torch.tensor([[[1.5, 2.5, 3.5, 4.5], [5.5, 6.5, 7.5, 8.5],
+                            [-1, -1, -1, -1], [-1, -1, -1, -1]],
+                           [[-1, -1, -1, -1], [-1, -1, -1, -1],
+                            [5.5, 6.5, 7.5, 8.5], [8.5, 7.5, 6.5, 5.5]],
+                           [[1.5, 2.5, 3.5, 4.5], [4.5, 3.5, 2.5, 1.5],
+                            [5.5, 6.5, 7.5, 8.5], [8.5, 7.5, 6.5, 5.5]]],
+                          dtype=torch.float)
     masks = torch.tensor([[True, True, False, False],
                           [False, False, True, True], [True] * 4])
-    out = region_infonce_loss(inst_a, inst_b, inst_b, inst_a, masks, masks,
-                              temperature=tau)
+    out = region_infonce_loss(
+        inst_a, inst_b, inst_b, inst_a, masks, masks, temperature=tau)
     assert out['loss'].item() == pytest.approx(expected, abs=1e-5)
     assert out['match_a2b'].tolist() == [[0, 1, 2, 2], [0, 0, 3, 3],
                                          [0, 2, 1, 3]]

@@ -1,7 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Session fixtures of the recognition tests."""
 import pytest
-
 from helpers.recognition import save_pretrain_checkpoint, write_label_file
 
 

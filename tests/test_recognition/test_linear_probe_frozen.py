@@ -10,13 +10,12 @@ fine-tuning config change the backbone: the comparison can fail.
 from typing import Dict
 
 import torch
+from helpers.recognition import FINETUNE_HMDB51, LINEAR_K400
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from torch.nn.modules.batchnorm import _BatchNorm
-
-from helpers.recognition import FINETUNE_HMDB51, LINEAR_K400
 
 
 def snapshot(module: torch.nn.Module) -> Dict[str, torch.Tensor]:
@@ -26,8 +25,11 @@ def snapshot(module: torch.nn.Module) -> Dict[str, torch.Tensor]:
 def batch(step: int) -> dict:
     """Two uint8 clips (1 view, C=3, T=4, 32x32) with labels."""
     gen = torch.Generator().manual_seed(step)
-    inputs = [torch.randint(0, 256, (1, 3, 4, 32, 32), generator=gen,
-                            dtype=torch.uint8) for _ in range(2)]
+    inputs = [
+        torch.randint(
+            0, 256, (1, 3, 4, 32, 32), generator=gen, dtype=torch.uint8)
+        for _ in range(2)
+    ]
     samples = [ActionDataSample().set_gt_label(i) for i in range(2)]
     return dict(inputs=inputs, data_samples=samples)
 
@@ -47,8 +49,9 @@ def train_a_few_steps(config: str, ckpt: str, steps: int = 2):
 
 
 def changed(before, after, prefix):
-    return sorted(k for k in before if k.startswith(prefix)
-                  and not torch.equal(before[k], after[k]))
+    return sorted(
+        k for k in before
+        if k.startswith(prefix) and not torch.equal(before[k], after[k]))
 
 
 def test_linear_probe_leaves_backbone_untouched(pretrain_ckpt):
@@ -59,7 +62,8 @@ def test_linear_probe_leaves_backbone_untouched(pretrain_ckpt):
     assert changed(before, after, 'backbone.') == []
     # the linear layer did learn, with gradients reaching only it
     assert changed(before, after, 'cls_head.') == [
-        'cls_head.fc_cls.bias', 'cls_head.fc_cls.weight']
+        'cls_head.fc_cls.bias', 'cls_head.fc_cls.weight'
+    ]
     for name, param in model.backbone.named_parameters():
         assert not param.requires_grad, name
         assert param.grad is None, name
@@ -70,8 +74,8 @@ def test_linear_probe_leaves_backbone_untouched(pretrain_ckpt):
 
 def test_fine_tuning_does_change_the_backbone(pretrain_ckpt):
     """Positive control for the comparison above."""
-    _, before, after = train_a_few_steps(FINETUNE_HMDB51, pretrain_ckpt[0],
-                                         steps=1)
+    _, before, after = train_a_few_steps(
+        FINETUNE_HMDB51, pretrain_ckpt[0], steps=1)
     moved = changed(before, after, 'backbone.')
     assert 'backbone.layer4.2.conv3.conv.weight' in moved
     assert 'backbone.conv1.bn.running_mean' in moved

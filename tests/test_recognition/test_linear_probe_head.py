@@ -34,8 +34,8 @@ def test_pooled_features_are_unit_norm():
     pooled = head.pool(feats)
     assert pooled.shape == (3, 16)
     torch.testing.assert_close(pooled.norm(dim=1), torch.ones(3))
-    torch.testing.assert_close(
-        pooled, F.normalize(feats.mean(dim=(2, 3, 4)), dim=1))
+    torch.testing.assert_close(pooled,
+                               F.normalize(feats.mean(dim=(2, 3, 4)), dim=1))
 
 
 def test_scores_ignore_feature_scale_only_when_normalised():
@@ -54,8 +54,9 @@ def test_wrong_channels_named():
         head(torch.randn(2, 8, 1, 1, 1))
 
 
-@pytest.mark.parametrize('kwargs', [dict(num_classes=0),
-                                    dict(dropout_ratio=1.0)])
+@pytest.mark.parametrize(
+    'kwargs',
+    [dict(num_classes=0), dict(dropout_ratio=1.0)])
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         build_head(**kwargs)
@@ -63,8 +64,8 @@ def test_bad_arguments(kwargs):
 
 def test_only_the_linear_layer_learns():
     head = build_head()
-    assert [n for n, _ in head.named_parameters()] == [
-        'fc_cls.weight', 'fc_cls.bias']
+    assert [n for n, _ in head.named_parameters()
+            ] == ['fc_cls.weight', 'fc_cls.bias']
 
 
 def test_prob_averaging_over_views():

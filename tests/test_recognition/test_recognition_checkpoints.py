@@ -11,18 +11,25 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101, run_tool,
+                                 tiny_options)
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
                                                 export_backbone_state)
-from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101, run_tool,
-                                 tiny_options)
 
 STOCK_R3D50 = dict(
-    type='ResNet3d', depth=50, pretrained=None, pretrained2d=False,
-    conv1_kernel=(5, 7, 7), conv1_stride_t=2, pool1_stride_t=1,
-    with_pool2=False, inflate=(0, 0, 1, 1), zero_init_residual=False)
+    type='ResNet3d',
+    depth=50,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(5, 7, 7),
+    conv1_stride_t=2,
+    pool1_stride_t=1,
+    with_pool2=False,
+    inflate=(0, 0, 1, 1),
+    zero_init_residual=False)
 
 
 def build_recognizer(config: str, pretrained):
@@ -56,7 +63,9 @@ def test_local_branch_on_request(pretrain_ckpt):
     model.init_weights()
     torch.testing.assert_close(
         model.backbone.layer4[1].conv2.conv.weight,
-        source['backbone.layer4_local.1.conv2.conv.weight'], rtol=0, atol=0)
+        source['backbone.layer4_local.1.conv2.conv.weight'],
+        rtol=0,
+        atol=0)
 
 
 @pytest.fixture(scope='module')
@@ -74,8 +83,8 @@ def exported(pretrain_ckpt, tmp_path_factory):
     torch.save(bare, out / 'bare.pth')
     tool = export_backbone_state(torch.load(path, weights_only=True))
     torch.save({'state_dict': tool, 'meta': {}}, out / 'tool.pth')
-    return dict(bare=(str(out / 'bare.pth'), bare),
-                tool=(str(out / 'tool.pth'), tool))
+    return dict(
+        bare=(str(out / 'bare.pth'), bare), tool=(str(out / 'tool.pth'), tool))
 
 
 @pytest.mark.parametrize('kind, config', [('bare', LINEAR_UCF101),
@@ -98,8 +107,10 @@ def test_from_recognizer_checkpoint(exported, tmp_path):
     """A trained recognizer (backbone + head) feeds another recognizer."""
     model = build_recognizer(LINEAR_UCF101, exported['bare'][0])
     model.init_weights()
-    torch.save({'state_dict': model.state_dict(), 'meta': {}},
-               tmp_path / 'rec.pth')
+    torch.save({
+        'state_dict': model.state_dict(),
+        'meta': {}
+    }, tmp_path / 'rec.pth')
     other = build_recognizer(FINETUNE_HMDB51, str(tmp_path / 'rec.pth'))
     other.init_weights()
     assert_backbone_equals(other, exported['bare'][1], prefix='')
@@ -124,15 +135,19 @@ def test_wrong_architecture_r3d18(tmp_path):
 
 
 def test_wrong_architecture_i3d(tmp_path):
-    i3d = MODELS.build(dict(
-        STOCK_R3D50, pool1_stride_t=2, with_pool2=True,
-        inflate=((1, 1, 1), (1, 0, 1, 0), (1, 0, 1, 0, 1, 0), (0, 1, 0))))
+    i3d = MODELS.build(
+        dict(
+            STOCK_R3D50,
+            pool1_stride_t=2,
+            with_pool2=True,
+            inflate=((1, 1, 1), (1, 0, 1, 0), (1, 0, 1, 0, 1, 0), (0, 1, 0))))
     path = _save(tmp_path, 'i3d.pth', i3d.state_dict())
     model = build_recognizer(FINETUNE_HMDB51, path)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'shape mismatches: layer1\.0\.conv1\.conv\.'
-                       r'weight: checkpoint \(64, 64, 3, 1, 1\) vs model '
-                       r'\(64, 64, 1, 1, 1\)'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'shape mismatches: layer1\.0\.conv1\.conv\.'
+            r'weight: checkpoint \(64, 64, 3, 1, 1\) vs model '
+            r'\(64, 64, 1, 1, 1\)'):
         model.init_weights()
 
 
@@ -141,9 +156,9 @@ def test_missing_key_named(exported, tmp_path):
     del state['layer3.5.conv2.bn.running_var']
     path = _save(tmp_path, 'cut.pth', state)
     model = build_recognizer(LINEAR_UCF101, path)
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'missing keys: layer3\.5\.conv2\.bn\.running_var'
-                       ):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'missing keys: layer3\.5\.conv2\.bn\.running_var'):
         model.init_weights()
 
 
@@ -161,8 +176,9 @@ def test_train_cli_reports_wrong_architecture(tmp_path, label_file):
     path = _save(tmp_path, 'r3d18.pth', r18.state_dict())
     opts = tiny_options(Config.fromfile(LINEAR_UCF101), label_file)
     opts['model.backbone.pretrained'] = path
-    result = run_tool('train', [LINEAR_UCF101, '--work-dir',
-                                str(tmp_path / 'work')], opts)
+    result = run_tool('train',
+                      [LINEAR_UCF101, '--work-dir',
+                       str(tmp_path / 'work')], opts)
     assert result.returncode != 0
     assert 'CheckpointMismatchError' in result.stderr
     assert 'missing keys: ' in result.stderr and osp.basename(path) in \

@@ -4,9 +4,8 @@ import os.path as osp
 import re
 
 import pytest
-from mmengine.config import Config
-
 from helpers.recognition import ALL_CONFIGS
+from mmengine.config import Config
 
 NUM_CLASSES = {'kinetics400': 400, 'ucf101': 101, 'hmdb51': 51}
 IDS = [osp.basename(p) for p in ALL_CONFIGS]
@@ -49,8 +48,11 @@ def test_common_settings(path):
     assert bb.pretrained_branch == 'global'
     assert 'model.backbone.pretrained=PATH' in bb.pretrained  # must be set
     pre = model.data_preprocessor
-    assert pre == dict(type='ActionDataPreprocessor', mean=[127.5] * 3,
-                       std=[127.5] * 3, format_shape='NCTHW')
+    assert pre == dict(
+        type='ActionDataPreprocessor',
+        mean=[127.5] * 3,
+        std=[127.5] * 3,
+        format_shape='NCTHW')
     assert model.cls_head.num_classes == NUM_CLASSES[dataset_of(path)]
     assert model.cls_head.average_clips == 'prob'
     assert model.cls_head.in_channels == 2048
@@ -137,13 +139,14 @@ def test_kinetics_files():
 
 def test_checkpoint_and_none_from_command_line():
     """How users set the checkpoint (docs/recognition.md)."""
-    from mmengine.config import DictAction
     import argparse
+
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     cfg = Config.fromfile(ALL_CONFIGS[0])
-    for value, expected in (('work_dirs/x.pth', 'work_dirs/x.pth'),
-                            ('None', None)):
+    for value, expected in (('work_dirs/x.pth', 'work_dirs/x.pth'), ('None',
+                                                                     None)):
         args = parser.parse_args(
             ['--cfg-options', f'model.backbone.pretrained={value}'])
         cfg.merge_from_dict(args.cfg_options)

@@ -14,14 +14,13 @@ import subprocess
 import sys
 
 import pytest
-from mmaction.datasets import VideoDataset
-
 from helpers.paths import REPO_ROOT
+from mmaction.datasets import VideoDataset
 
 
 def load_tool(name: str):
-    path = osp.join(REPO_ROOT, 'tools', 'data', name.split('_')[0],
-                    f'{name}.py')
+    path = osp.join(REPO_ROOT, 'tools', 'data',
+                    name.split('_')[0], f'{name}.py')
     spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -58,11 +57,15 @@ def ucf_ann(tmp_path):
     write(ann / 'classInd.txt',
           '1 ApplyEyeMakeup\n2 Basketball\n3 HandstandPushups\n', '\r\n')
     for k in (1, 2, 3):
-        train = [f'ApplyEyeMakeup/v_ApplyEyeMakeup_g0{k}_c01.avi 1',
-                 f'HandstandPushups/v_HandStandPushups_g0{k}_c02.avi 3',
-                 f'Basketball/v_Basketball_g0{k}_c03.avi 2']
-        test = [f'Basketball/v_Basketball_g1{k}_c01.avi',
-                f'HandstandPushups/v_HandStandPushups_g1{k}_c01.avi']
+        train = [
+            f'ApplyEyeMakeup/v_ApplyEyeMakeup_g0{k}_c01.avi 1',
+            f'HandstandPushups/v_HandStandPushups_g0{k}_c02.avi 3',
+            f'Basketball/v_Basketball_g0{k}_c03.avi 2'
+        ]
+        test = [
+            f'Basketball/v_Basketball_g1{k}_c01.avi',
+            f'HandstandPushups/v_HandStandPushups_g1{k}_c01.avi'
+        ]
         write(ann / f'trainlist0{k}.txt', '\n'.join(train) + '\n', '\r\n')
         write(ann / f'testlist0{k}.txt', '\n'.join(test) + '\n', '\r\n')
     return str(ann)
@@ -73,14 +76,17 @@ def test_ucf101_lists(ucf_ann, tmp_path):
     summary = ucf.build_lists(ucf_ann, str(out), splits=(1, 3))
     assert sorted(osp.basename(p) for p in summary) == [
         'ucf101_train_split_1_videos.txt', 'ucf101_train_split_3_videos.txt',
-        'ucf101_val_split_1_videos.txt', 'ucf101_val_split_3_videos.txt']
+        'ucf101_val_split_1_videos.txt', 'ucf101_val_split_3_videos.txt'
+    ]
     assert read(out / 'ucf101_train_split_3_videos.txt') == [
         'ApplyEyeMakeup/v_ApplyEyeMakeup_g03_c01.avi 0',
         'HandstandPushups/v_HandStandPushups_g03_c02.avi 2',
-        'Basketball/v_Basketball_g03_c03.avi 1']
+        'Basketball/v_Basketball_g03_c03.avi 1'
+    ]
     assert read(out / 'ucf101_val_split_1_videos.txt') == [
         'Basketball/v_Basketball_g11_c01.avi 1',
-        'HandstandPushups/v_HandStandPushups_g11_c01.avi 2']
+        'HandstandPushups/v_HandStandPushups_g11_c01.avi 2'
+    ]
     assert not osp.exists(out / 'ucf101_train_split_2_videos.txt')
 
 
@@ -88,16 +94,21 @@ def test_ucf101_missing_videos_counted(ucf_ann, tmp_path):
     videos = tmp_path / 'videos'
     touch(videos, 'Basketball/v_Basketball_g11_c01.avi')
     out = tmp_path / 'out'
-    summary = ucf.build_lists(ucf_ann, str(out), splits=(1, ),
-                              video_dir=str(videos))
+    summary = ucf.build_lists(
+        ucf_ann, str(out), splits=(1, ), video_dir=str(videos))
     val = str(out / 'ucf101_val_split_1_videos.txt')
     assert summary[val] == dict(written=1, missing=1)
     assert read(val) == ['Basketball/v_Basketball_g11_c01.avi 1']
     assert read(val[:-4] + '_missing.txt') == [
-        'HandstandPushups/v_HandStandPushups_g11_c01.avi']
+        'HandstandPushups/v_HandStandPushups_g11_c01.avi'
+    ]
     with pytest.raises(FileNotFoundError, match='3 videos are missing'):
-        ucf.build_lists(ucf_ann, str(out), splits=(1, ),
-                        video_dir=str(videos), strict=True)
+        ucf.build_lists(
+            ucf_ann,
+            str(out),
+            splits=(1, ),
+            video_dir=str(videos),
+            strict=True)
 
 
 @pytest.mark.parametrize('name, text, message', [
@@ -127,8 +138,10 @@ def hmdb_ann(tmp_path):
     ann = tmp_path / 'annotations'
     for cls in ('wave', 'brush_hair'):
         for k in (1, 2, 3):
-            lines = [f'{cls}_a{k}.avi 1 ', f'{cls}_b{k}.avi 2 ',
-                     f'{cls}_c{k}.avi 0 ', f'{cls}_d{k}.avi 1 ']
+            lines = [
+                f'{cls}_a{k}.avi 1 ', f'{cls}_b{k}.avi 2 ',
+                f'{cls}_c{k}.avi 0 ', f'{cls}_d{k}.avi 1 '
+            ]
             write(ann / f'{cls}_test_split{k}.txt', '\n'.join(lines) + '\n')
     write(ann / 'README.txt', 'not a split file\n')
     return str(ann)
@@ -140,22 +153,27 @@ def test_hmdb51_lists(hmdb_ann, tmp_path):
     train = str(out / 'hmdb51_train_split_2_videos.txt')
     assert read(train) == [  # alphabetical classes: brush_hair 0, wave 1
         'brush_hair/brush_hair_a2.avi 0', 'brush_hair/brush_hair_d2.avi 0',
-        'wave/wave_a2.avi 1', 'wave/wave_d2.avi 1']
+        'wave/wave_a2.avi 1', 'wave/wave_d2.avi 1'
+    ]
     assert read(out / 'hmdb51_val_split_2_videos.txt') == [
-        'brush_hair/brush_hair_b2.avi 0', 'wave/wave_b2.avi 1']
+        'brush_hair/brush_hair_b2.avi 0', 'wave/wave_b2.avi 1'
+    ]
     assert summary[train] == dict(written=4, missing=0, unused=2)
 
 
 def test_hmdb51_bad_flag_and_missing_split(hmdb_ann, tmp_path):
-    write(osp.join(hmdb_ann, 'wave_test_split1.txt'),
-          'wave_a1.avi 1\nwave_b1.avi 3\n')
-    with pytest.raises(hmdb.AnnotationError,
-                       match=r'wave_test_split1\.txt:2: expected '
-                       r'"<video>\.avi <0\|1\|2>"'):
+    write(
+        osp.join(hmdb_ann, 'wave_test_split1.txt'),
+        'wave_a1.avi 1\nwave_b1.avi 3\n')
+    with pytest.raises(
+            hmdb.AnnotationError,
+            match=r'wave_test_split1\.txt:2: expected '
+            r'"<video>\.avi <0\|1\|2>"'):
         hmdb.build_lists(hmdb_ann, str(tmp_path / 'out'), splits=(1, ))
     os.remove(osp.join(hmdb_ann, 'brush_hair_test_split3.txt'))
-    with pytest.raises(hmdb.AnnotationError,
-                       match=r'brush_hair_test_split3\.txt is missing'):
+    with pytest.raises(
+            hmdb.AnnotationError,
+            match=r'brush_hair_test_split3\.txt is missing'):
         hmdb.build_lists(hmdb_ann, str(tmp_path / 'out'), splits=(3, ))
 
 
@@ -167,18 +185,17 @@ def test_hmdb51_lists_load_in_mmaction2(hmdb_ann, tmp_path):
             touch(videos, f'{cls}/{cls}_{v}1.avi')
     os.remove(videos / 'wave' / 'wave_d1.avi')
     out = tmp_path / 'out'
-    summary = hmdb.build_lists(hmdb_ann, str(out), splits=(1, ),
-                               video_dir=str(videos))
+    summary = hmdb.build_lists(
+        hmdb_ann, str(out), splits=(1, ), video_dir=str(videos))
     train = str(out / 'hmdb51_train_split_1_videos.txt')
     assert summary[train]['missing'] == 1
-    dataset = VideoDataset(ann_file=train, pipeline=[],
-                           data_prefix=dict(video=str(videos)))
+    dataset = VideoDataset(
+        ann_file=train, pipeline=[], data_prefix=dict(video=str(videos)))
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     assert [(osp.relpath(d['filename'], videos), d['label'])
-            for d in infos] == [
-                ('brush_hair/brush_hair_a1.avi', 0),
-                ('brush_hair/brush_hair_d1.avi', 0),
-                ('wave/wave_a1.avi', 1)]
+            for d in infos] == [('brush_hair/brush_hair_a1.avi', 0),
+                                ('brush_hair/brush_hair_d1.avi', 0),
+                                ('wave/wave_a1.avi', 1)]
     assert all(osp.isfile(d['filename']) for d in infos)
 
 
@@ -188,14 +205,16 @@ HEADER = 'label,youtube_id,time_start,time_end,split,is_cc\n'
 
 @pytest.fixture
 def kin_csv(tmp_path):
-    train = write(tmp_path / 'kinetics_train.csv', HEADER + (
-        'abseiling,0347ZoDXyP0,95,105,train,0\n'
-        '"passing American football (in game)",-5T1wbZBfSY,9,19,train,0\n'
-        '"dancing, ballet",zzz,0.0,10.0,train,1\n'
-        'abseiling,0wR5jVB-WPk,417,427,train,0\n'))
-    val = write(tmp_path / 'kinetics_val.csv', HEADER + (
-        '"dancing, ballet",v1,1,11,val,0\n'
-        'abseiling,v2,30,40,val,0\n'))
+    train = write(
+        tmp_path / 'kinetics_train.csv', HEADER +
+        ('abseiling,0347ZoDXyP0,95,105,train,0\n'
+         '"passing American football (in game)",-5T1wbZBfSY,9,19,train,0\n'
+         '"dancing, ballet",zzz,0.0,10.0,train,1\n'
+         'abseiling,0wR5jVB-WPk,417,427,train,0\n'))
+    val = write(
+        tmp_path / 'kinetics_val.csv',
+        HEADER + ('"dancing, ballet",v1,1,11,val,0\n'
+                  'abseiling,v2,30,40,val,0\n'))
     return dict(train=train, val=val)
 
 
@@ -205,28 +224,31 @@ def test_kinetics_lists(kin_csv, tmp_path):
     assert read(out / 'kinetics400_train_list_videos.txt') == [
         'abseiling/0347ZoDXyP0_000095_000105.mp4 0',
         'passing_American_football_(in_game)/-5T1wbZBfSY_000009_000019.mp4 '
-        '2',
-        'dancing,_ballet/zzz_000000_000010.mp4 1',
-        'abseiling/0wR5jVB-WPk_000417_000427.mp4 0']
-    kin.build_lists({'val': kin_csv['val']}, str(out), dataset='k3',
-                    label_map=write(tmp_path / 'map.txt', (
-                        'dancing, ballet\nabseiling\n'
-                        'passing American football (in game)\n')),
+        '2', 'dancing,_ballet/zzz_000000_000010.mp4 1',
+        'abseiling/0wR5jVB-WPk_000417_000427.mp4 0'
+    ]
+    kin.build_lists({'val': kin_csv['val']},
+                    str(out),
+                    dataset='k3',
+                    label_map=write(tmp_path / 'map.txt',
+                                    ('dancing, ballet\nabseiling\n'
+                                     'passing American football (in game)\n')),
                     class_dirs=False)
     assert read(out / 'k3_val_list_videos.txt') == [
-        'v1_000001_000011.mp4 0', 'v2_000030_000040.mp4 1']
+        'v1_000001_000011.mp4 0', 'v2_000030_000040.mp4 1'
+    ]
 
 
 def test_kinetics_missing_videos(kin_csv, tmp_path):
     videos = tmp_path / 'videos_val'
     touch(videos, 'abseiling/v2_000030_000040.mp4')
     out = tmp_path / 'out'
-    summary = kin.build_lists(kin_csv, str(out),
-                              video_dirs={'val': str(videos)})
+    summary = kin.build_lists(
+        kin_csv, str(out), video_dirs={'val': str(videos)})
     val = str(out / 'kinetics400_val_list_videos.txt')
     assert summary[val] == dict(written=1, missing=1)
-    assert read(val[:-4] + '_missing.txt') == [
-        'dancing,_ballet/v1_000001_000011.mp4']
+    assert read(val[:-4] +
+                '_missing.txt') == ['dancing,_ballet/v1_000001_000011.mp4']
     train = str(out / 'kinetics400_train_list_videos.txt')
     assert summary[train] == dict(written=4, missing=0)  # not checked
 
@@ -244,8 +266,8 @@ def test_kinetics_missing_videos(kin_csv, tmp_path):
 def test_kinetics_bad_rows_named(kin_csv, tmp_path, text, message):
     bad = write(tmp_path / 'val.csv', text)
     with pytest.raises(kin.AnnotationError, match=message):
-        kin.build_lists(dict(train=kin_csv['train'], val=bad),
-                        str(tmp_path / 'out'))
+        kin.build_lists(
+            dict(train=kin_csv['train'], val=bad), str(tmp_path / 'out'))
 
 
 def test_kinetics_needs_classes(kin_csv, tmp_path):
@@ -257,24 +279,34 @@ def test_scripts_run_from_the_command_line(ucf_ann, hmdb_ann, kin_csv,
                                            tmp_path):
     out = tmp_path / 'cli'
     runs = [
-        ['ucf101/ucf101_lists.py', ucf_ann, '--out-dir', str(out),
-         '--splits', '2'],
-        ['hmdb51/hmdb51_lists.py', hmdb_ann, '--out-dir', str(out)],
-        ['kinetics/kinetics_lists.py', '--csv', 'train', kin_csv['train'],
-         '--csv', 'val', kin_csv['val'], '--out-dir', str(out),
-         '--video-dir', 'val', str(tmp_path)],
+        [
+            'ucf101/ucf101_lists.py', ucf_ann, '--out-dir',
+            str(out), '--splits', '2'
+        ],
+        ['hmdb51/hmdb51_lists.py', hmdb_ann, '--out-dir',
+         str(out)],
+        [
+            'kinetics/kinetics_lists.py', '--csv', 'train', kin_csv['train'],
+            '--csv', 'val', kin_csv['val'], '--out-dir',
+            str(out), '--video-dir', 'val',
+            str(tmp_path)
+        ],
     ]
     for args in runs:
-        result = subprocess.run(
-            [sys.executable, osp.join(REPO_ROOT, 'tools', 'data', args[0]),
-             *args[1:]], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([
+            sys.executable,
+            osp.join(REPO_ROOT, 'tools', 'data', args[0]), *args[1:]
+        ],
+                                capture_output=True,
+                                text=True,
+                                timeout=60)
         assert result.returncode == 0, result.stderr
         assert 'videos' in result.stdout
     assert 'missing (left out)' in result.stdout
     assert sorted(os.listdir(out)) == sorted([
         'ucf101_train_split_2_videos.txt', 'ucf101_val_split_2_videos.txt',
         *(f'hmdb51_{s}_split_{k}_videos.txt' for s in ('train', 'val')
-          for k in (1, 2, 3)),
-        'kinetics400_train_list_videos.txt',
+          for k in (1, 2, 3)), 'kinetics400_train_list_videos.txt',
         'kinetics400_val_list_videos.txt',
-        'kinetics400_val_list_videos_missing.txt'])
+        'kinetics400_val_list_videos_missing.txt'
+    ])

@@ -9,11 +9,11 @@ checkpoint, the paper configs shrunk by ``--cfg-options`` (4-frame clips,
 import os.path as osp
 
 import torch
+from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101,
+                                 read_test_metrics, run_tool, tiny_options)
 from mmengine.config import Config
 
 from constcl_mm.compat import safe_torch_load
-from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101,
-                                 read_test_metrics, run_tool, tiny_options)
 
 
 def train_and_test(config, pretrain, labels, work_dir):
@@ -31,8 +31,7 @@ def train_and_test(config, pretrain, labels, work_dir):
     assert osp.isfile(ckpt)
 
     test_opts = tiny_options(cfg, labels, stages=('test', ))
-    test = run_tool('test', [config, ckpt, '--work-dir', work_dir],
-                    test_opts)
+    test = run_tool('test', [config, ckpt, '--work-dir', work_dir], test_opts)
     assert test.returncode == 0, test.stderr[-3000:]
     assert 'Epoch(test) [4/4]    acc/top1: ' in test.stdout + test.stderr
     metrics = read_test_metrics(work_dir)
@@ -52,15 +51,17 @@ def test_linear_probe(pretrain_ckpt, label_file, tmp_path):
     for key in backbone:  # frozen end to end: weights and BN statistics
         assert torch.equal(trained[key], source[key]), key
     assert sorted(set(trained) - set(backbone)) == [
-        'cls_head.fc_cls.bias', 'cls_head.fc_cls.weight']
+        'cls_head.fc_cls.bias', 'cls_head.fc_cls.weight'
+    ]
 
 
 def test_fine_tuning(pretrain_ckpt, label_file, tmp_path):
     path, source = pretrain_ckpt
     trained = train_and_test(FINETUNE_HMDB51, path, label_file,
                              str(tmp_path / 'finetune'))
-    moved = [k for k in trained if k.startswith('backbone.')
-             and not torch.equal(trained[k], source[k])]
+    moved = [
+        k for k in trained if k.startswith('backbone.')
+        and not torch.equal(trained[k], source[k])
+    ]
     assert 'backbone.conv1.conv.weight' in moved
     assert 'backbone.layer4.2.conv3.bn.running_mean' in moved
-

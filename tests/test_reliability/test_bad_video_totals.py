@@ -6,8 +6,6 @@ import socket
 import subprocess
 
 import numpy as np
-import pytest
-
 from _reliability_helpers import REPO_ROOT, run_env
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -93,8 +91,10 @@ def free_port() -> int:
 
 def test_two_workers_two_processes_total_every_skip(tmp_path):
     good, bad = plant(tmp_path)
-    entries = good + list(bad) + [str(tmp_path / 'truncated.mp4'),
-                                  str(tmp_path / 'notes.mp4')]
+    entries = good + list(bad) + [
+        str(tmp_path / 'truncated.mp4'),
+        str(tmp_path / 'notes.mp4')
+    ]
     ann = tmp_path / 'videos.txt'
     ann.write_text(''.join(f'{p}\n' for p in entries))
     # 12 entries, 2 processes x batch 2: one epoch is 3 iterations, so
@@ -105,19 +105,28 @@ def test_two_workers_two_processes_total_every_skip(tmp_path):
     drawn.mkdir()
     env = run_env(PORT=str(free_port()), DRAWN_DIR=str(drawn))
     env['PYTHONPATH'] = HERE + ':' + env['PYTHONPATH']
-    proc = subprocess.run(
-        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), str(config),
-         '2', '--work-dir', str(tmp_path / 'work')],
-        env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'),
+        str(config), '2', '--work-dir',
+        str(tmp_path / 'work')
+    ],
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     # ground truth: every bad file any worker of any process opened
-    opened = [line for f in drawn.iterdir()
-              for line in f.read_text().splitlines()]
+    opened = [
+        line for f in drawn.iterdir() for line in f.read_text().splitlines()
+    ]
     assert len(list(drawn.iterdir())) >= 4, 'two workers in each process'
-    bad_names = {str(tmp_path / n) for n in
-                 ('corrupt.mp4', 'truncated.mp4', 'empty.mp4',
-                  'missing.mp4', 'notes.mp4')}
+    bad_names = {
+        str(tmp_path / n)
+        for n in ('corrupt.mp4', 'truncated.mp4', 'empty.mp4', 'missing.mp4',
+                  'notes.mp4')
+    }
     bad_opened = [p for p in opened if p in bad_names]
     assert bad_opened, 'the planted files were never drawn'
 
@@ -127,8 +136,8 @@ def test_two_workers_two_processes_total_every_skip(tmp_path):
         r'dataloader workers\): (\d+) \(([^)]*)\)', log)
     assert len(finals) == 1, log[-3000:]
     total, kinds = int(finals[0][0]), dict(
-        (k, int(v)) for k, v in (kv.rsplit(' ', 1)
-                                 for kv in finals[0][1].split(', ')))
+        (k, int(v))
+        for k, v in (kv.rsplit(' ', 1) for kv in finals[0][1].split(', ')))
     assert total == len(bad_opened) == sum(kinds.values())
     assert kinds['missing'] == bad_opened.count(str(tmp_path / 'missing.mp4'))
     assert kinds['empty'] == bad_opened.count(str(tmp_path / 'empty.mp4'))

@@ -5,23 +5,32 @@ import socket
 import pytest
 import torch
 import torch.multiprocessing as mp
+from _reliability_helpers import batch_check_worker
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 
 import constcl_mm.models.selfsup.constcl as constcl_module
-from _reliability_helpers import batch_check_worker
 
 CVRL_TINY = dict(
     type='ConSTCL',
-    backbone=dict(type='ResNet3dY', depth=18, base_channels=8,
-                  branches=('global', ), out_indices=(3, )),
-    global_head=dict(type='GlobalContrastiveHead', in_channels=64,
-                     hid_channels=8, out_channels=4))
+    backbone=dict(
+        type='ResNet3dY',
+        depth=18,
+        base_channels=8,
+        branches=('global', ),
+        out_indices=(3, )),
+    global_head=dict(
+        type='GlobalContrastiveHead',
+        in_channels=64,
+        hid_channels=8,
+        out_channels=4))
 
 
 def batch(names):
-    inputs = [torch.randint(0, 255, (2, 3, 4, 16, 16), dtype=torch.uint8)
-              for _ in names]
+    inputs = [
+        torch.randint(0, 255, (2, 3, 4, 16, 16), dtype=torch.uint8)
+        for _ in names
+    ]
     samples = [ActionDataSample(metainfo=dict(filename=n)) for n in names]
     return dict(inputs=inputs, data_samples=samples)
 
@@ -71,13 +80,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize('names,expect', [
-    ((['a.mp4'], ['a.mp4']), 'world size 2'),  # 1 video, 2 processes
-    ((['a.mp4'], ['b.mp4']), 'ok'),
-])
+@pytest.mark.parametrize(
+    'names,expect',
+    [
+        ((['a.mp4'], ['a.mp4']), 'world size 2'),  # 1 video, 2 processes
+        ((['a.mp4'], ['b.mp4']), 'ok'),
+    ])
 def test_two_processes_share_one_video(tmp_path, names, expect):
-    mp.spawn(batch_check_worker, args=(2, free_port(), names, str(tmp_path)),
-             nprocs=2, join=True)
+    mp.spawn(
+        batch_check_worker,
+        args=(2, free_port(), names, str(tmp_path)),
+        nprocs=2,
+        join=True)
     for rank in (0, 1):
         text = (tmp_path / f'rank{rank}.txt').read_text()
         assert expect in text, text

@@ -4,7 +4,6 @@ import os.path as osp
 
 import pytest
 import torch
-
 from _reliability_helpers import TOY_CFG, TRAIN, logged_losses, run_python
 
 # Runs tools/train.py with the checkpoint writer killing the process
@@ -33,15 +32,17 @@ runpy.run_path(sys.argv[0], run_name='__main__')
 
 
 def options(iters, keep=1):
-    return ['--seed', '0', '--deterministic', '--cfg-options',
-            f'train_cfg.max_iters={iters}',
-            'default_hooks.checkpoint.interval=2',
-            f'default_hooks.checkpoint.max_keep_ckpts={keep}']
+    return [
+        '--seed', '0', '--deterministic', '--cfg-options',
+        f'train_cfg.max_iters={iters}', 'default_hooks.checkpoint.interval=2',
+        f'default_hooks.checkpoint.max_keep_ckpts={keep}'
+    ]
 
 
 def train(work_dir, iters, extra=()):
-    proc = run_python([TRAIN, TOY_CFG, '--work-dir', str(work_dir),
-                       *extra, *options(iters)])
+    proc = run_python(
+        [TRAIN, TOY_CFG, '--work-dir',
+         str(work_dir), *extra, *options(iters)])
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -52,8 +53,10 @@ def test_kill_during_save_then_resume_matches_uninterrupted(tmp_path):
 
     driver = tmp_path / 'crashing_train.py'
     driver.write_text(CRASHING_TRAIN)
-    proc = run_python([str(driver), TRAIN, TOY_CFG, '--work-dir', str(part),
-                       *options(6)], CRASH_AT='iter_4.pth')
+    proc = run_python(
+        [str(driver), TRAIN, TOY_CFG, '--work-dir',
+         str(part), *options(6)],
+        CRASH_AT='iter_4.pth')
     assert proc.returncode == 9, proc.stderr[-3000:]
 
     # the previous checkpoint survives, whole, and is the one named
@@ -77,9 +80,9 @@ def test_kill_during_save_then_resume_matches_uninterrupted(tmp_path):
 
 def test_kill_while_writing_last_checkpoint_keeps_it_valid(tmp_path):
     driver = tmp_path / 'crashing_train.py'
-    driver.write_text(CRASHING_TRAIN.replace(
-        'local_backend.LocalBackend.put = put_then_die',
-        '''
+    driver.write_text(
+        CRASHING_TRAIN.replace(
+            'local_backend.LocalBackend.put = put_then_die', '''
 import constcl_mm.engine.hooks.atomic_checkpoint_hook as hook_module
 write_text = hook_module.atomic_write_text
 
@@ -94,12 +97,15 @@ def die_in_text(path, text):
 
 hook_module.atomic_write_text = die_in_text'''))
     work = tmp_path / 'work'
-    proc = run_python([str(driver), TRAIN, TOY_CFG, '--work-dir', str(work),
-                       *options(6, keep=2)], CRASH_AT='iter_4.pth')
+    proc = run_python([
+        str(driver), TRAIN, TOY_CFG, '--work-dir',
+        str(work), *options(6, keep=2)
+    ],
+                      CRASH_AT='iter_4.pth')
     assert proc.returncode == 9, proc.stderr[-3000:]
-    assert (work / 'last_checkpoint').read_text().strip().endswith(
-        'iter_2.pth')
+    assert (work /
+            'last_checkpoint').read_text().strip().endswith('iter_2.pth')
     assert (work / 'iter_2.pth').exists() and (work / 'iter_4.pth').exists()
     train(work, 6, ['--resume'])
-    assert (work / 'last_checkpoint').read_text().strip().endswith(
-        'iter_6.pth')
+    assert (work /
+            'last_checkpoint').read_text().strip().endswith('iter_6.pth')

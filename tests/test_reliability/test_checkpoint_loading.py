@@ -1,12 +1,13 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Loading and resuming checkpoints: weights only, named refusals (issue 13)."""
+"""Loading and resuming checkpoints: weights only, named refusals
+(issue 13)."""
 import pytest
 import torch
+from _reliability_helpers import TOY_CFG
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner
 
-from _reliability_helpers import TOY_CFG
 from constcl_mm import compat
 from constcl_mm.engine.resume_checks import ResumeError
 
@@ -44,8 +45,8 @@ def test_empty_history_buffer_resumes_with_weights_only(
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(torch, 'load', spy)
-    runner = toy_runner(tmp_path, 4, resume=True,
-                        load_from=str(toy_checkpoint))
+    runner = toy_runner(
+        tmp_path, 4, resume=True, load_from=str(toy_checkpoint))
     runner.train()
     assert calls and all(c is True for c in calls)
     assert runner.iter == 4
@@ -70,8 +71,7 @@ def test_resume_of_a_state_dict_only_file_is_named(toy_checkpoint, tmp_path):
     weights = tmp_path / 'weights_only.pth'
     ckpt = torch.load(toy_checkpoint, weights_only=True)
     torch.save(ckpt['state_dict'], weights)
-    runner = toy_runner(tmp_path / 'w', 4, resume=True,
-                        load_from=str(weights))
+    runner = toy_runner(tmp_path / 'w', 4, resume=True, load_from=str(weights))
     with pytest.raises(ResumeError, match='not a runner checkpoint') as err:
         runner.train()
     assert str(weights) in str(err.value) and 'load_from' in str(err.value)

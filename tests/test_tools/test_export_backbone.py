@@ -6,17 +6,23 @@ import sys
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
 from mmaction.models import ResNet3d
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from helpers.paths import REPO_ROOT
 from constcl_mm.models import ResNet3dY
 
-STOCK_R3D50 = dict(depth=50, pretrained=None, pretrained2d=False,
-                   conv1_kernel=(5, 7, 7), conv1_stride_t=2,
-                   pool1_stride_t=1, with_pool2=False, inflate=(0, 0, 1, 1),
-                   zero_init_residual=False)
+STOCK_R3D50 = dict(
+    depth=50,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(5, 7, 7),
+    conv1_stride_t=2,
+    pool1_stride_t=1,
+    with_pool2=False,
+    inflate=(0, 0, 1, 1),
+    zero_init_residual=False)
 
 
 @pytest.fixture(scope='module')
@@ -27,16 +33,19 @@ def pretrain_ckpt(tmp_path_factory):
     model = MODELS.build(cfg.model)
     model.init_weights()
     path = tmp_path_factory.mktemp('ckpt') / 'iter_10.pth'
-    torch.save({'state_dict': model.state_dict(),
-                'meta': {'iter': 10}}, path)
+    torch.save({'state_dict': model.state_dict(), 'meta': {'iter': 10}}, path)
     return str(path), model
 
 
 def export(ckpt, out, branch):
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'export_backbone.py'),
-         ckpt, str(out), '--branch', branch],
-        capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'export_backbone.py'), ckpt,
+        str(out), '--branch', branch
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f'exported the {branch} branch' in proc.stdout
     assert '31,672,128 parameters' in proc.stdout
@@ -61,8 +70,8 @@ def test_round_trip_into_stock_resnet3d(pretrain_ckpt, tmp_path, branch):
     stock2.init_weights()
     torch.testing.assert_close(stock2.layer4[2].conv3.conv.weight,
                                source[2].conv3.conv.weight)
-    ours = ResNet3dY(branches=('global', ), out_indices=(3, ),
-                     pretrained=str(out))
+    ours = ResNet3dY(
+        branches=('global', ), out_indices=(3, ), pretrained=str(out))
     ours.init_weights()
     x = torch.randn(1, 3, 8, 32, 32)
     ours.eval()
@@ -74,9 +83,14 @@ def test_round_trip_into_stock_resnet3d(pretrain_ckpt, tmp_path, branch):
 def test_export_refuses_a_non_backbone_checkpoint(tmp_path):
     bad = tmp_path / 'head_only.pth'
     torch.save({'state_dict': {'cls_head.fc.weight': torch.zeros(2, 2)}}, bad)
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'export_backbone.py'),
-         str(bad), str(tmp_path / 'o.pth')],
-        capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'export_backbone.py'),
+        str(bad),
+        str(tmp_path / 'o.pth')
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode != 0
     assert 'holds no backbone' in proc.stderr

@@ -9,7 +9,6 @@ import sys
 from helpers.paths import REPO_ROOT, TESTS_DIR, TOY_CFG
 
 
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -28,11 +27,16 @@ def run_env(**extra) -> dict:
 
 def test_dist_train_two_cpu_processes(tmp_path):
     work_dir = tmp_path / 'dist'
-    proc = subprocess.run(
-        ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), TOY_CFG, '2',
-         '--work-dir', str(work_dir)],
-        env=run_env(PORT=str(free_port())), capture_output=True, text=True,
-        timeout=600)
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), TOY_CFG, '2',
+        '--work-dir',
+        str(work_dir)
+    ],
+                          env=run_env(PORT=str(free_port())),
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for rank in (0, 1):
         marker = work_dir / f'rank_{rank}_of_2.done'
@@ -45,12 +49,16 @@ def test_dist_train_two_cpu_processes(tmp_path):
 
 def test_train_py_cli_overrides(tmp_path):
     work_dir = tmp_path / 'single'
-    proc = subprocess.run(
-        [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), TOY_CFG,
-         '--work-dir', str(work_dir), '--seed', '3', '--deterministic',
-         '--cfg-options', 'train_cfg.max_iters=2',
-         'default_hooks.checkpoint.interval=1'],
-        env=run_env(), capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'), TOY_CFG, '--work-dir',
+        str(work_dir), '--seed', '3', '--deterministic', '--cfg-options',
+        'train_cfg.max_iters=2', 'default_hooks.checkpoint.interval=1'
+    ],
+                          env=run_env(),
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (work_dir / 'iter_2.pth').exists()
     assert not (work_dir / 'iter_3.pth').exists()

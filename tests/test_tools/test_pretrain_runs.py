@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers.paths import REPO_ROOT, data_path
 from test_launchers import free_port, run_env
 
@@ -17,10 +16,12 @@ DEMO = osp.join(REPO_ROOT, 'configs', 'constcl',
 
 @pytest.fixture(scope='module')
 def video_list(tmp_path_factory):
-    videos = [data_path('mmaction2', 'demo', 'demo.mp4'),
-              data_path('mmaction2', 'tests', 'data', 'test.mp4'),
-              data_path('tiny-ucf101', 'abseiling_k400.mp4'),
-              data_path('tiny-ucf101', 'v_Basketball_g01_c01.avi')]
+    videos = [
+        data_path('mmaction2', 'demo', 'demo.mp4'),
+        data_path('mmaction2', 'tests', 'data', 'test.mp4'),
+        data_path('tiny-ucf101', 'abseiling_k400.mp4'),
+        data_path('tiny-ucf101', 'v_Basketball_g01_c01.avi')
+    ]
     path = tmp_path_factory.mktemp('lists') / 'videos.txt'
     path.write_text(''.join(f'{v}\n' for v in videos))
     return str(path)
@@ -28,28 +29,35 @@ def video_list(tmp_path_factory):
 
 def tiny(video_list, iters, extra=()):
     """--cfg-options for a few-second CPU run of the demo config."""
-    return ['--cfg-options', f'train_dataloader.dataset.ann_file={video_list}',
-            'train_dataloader.batch_size=2',
-            'train_dataloader.dataset.pipeline.3.scale=32',
-            'train_dataloader.dataset.pipeline.8.kernel_size=3',
-            f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            'default_hooks.checkpoint.interval=2',
-            'default_hooks.logger.interval=1', 'log_processor.window_size=1',
-            *extra]
+    return [
+        '--cfg-options', f'train_dataloader.dataset.ann_file={video_list}',
+        'train_dataloader.batch_size=2',
+        'train_dataloader.dataset.pipeline.3.scale=32',
+        'train_dataloader.dataset.pipeline.8.kernel_size=3',
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        'default_hooks.checkpoint.interval=2',
+        'default_hooks.logger.interval=1', 'log_processor.window_size=1',
+        *extra
+    ]
 
 
 def train(work_dir, args, launcher=None, nproc=1):
     if launcher == 'dist':
-        cmd = ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), DEMO,
-               str(nproc)]
+        cmd = [
+            'bash',
+            osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), DEMO,
+            str(nproc)
+        ]
         env = run_env(PORT=str(free_port()))
     else:
-        cmd = [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'),
-               DEMO]
+        cmd = [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), DEMO]
         env = run_env()
-    proc = subprocess.run(cmd + ['--work-dir', str(work_dir), *args],
-                          env=env, capture_output=True, text=True,
-                          timeout=1500)
+    proc = subprocess.run(
+        cmd + ['--work-dir', str(work_dir), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return proc
 
@@ -71,14 +79,15 @@ def test_resume_continues_like_the_uninterrupted_run(tmp_path, video_list):
     train(full, common + tiny(video_list, 4))
     train(part, common + tiny(video_list, 2))
     assert (part / 'iter_2.pth').exists()
-    train(part, common + ['--resume', str(part / 'iter_2.pth')] +
-          tiny(video_list, 4))
+    train(
+        part,
+        common + ['--resume', str(part / 'iter_2.pth')] + tiny(video_list, 4))
     a, b = logged(full), logged(part)
     assert sorted(a) == [1, 2, 3, 4] and {3, 4} <= set(b)
     for step in (3, 4):
         for key in ('loss', 'loss_global', 'loss_local', 'lr'):
-            assert b[step][key] == pytest.approx(a[step][key], rel=1e-6,
-                                                 abs=1e-7), (step, key)
+            assert b[step][key] == pytest.approx(
+                a[step][key], rel=1e-6, abs=1e-7), (step, key)
 
 
 def test_dist_train_two_cpu_processes(tmp_path, video_list):

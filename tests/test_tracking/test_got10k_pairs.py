@@ -5,10 +5,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-
 from helpers.paths import data_path
-from constcl_mm.datasets import GOT10kPairDataset
 from helpers.tracking import make_got10k_fixture
+
+from constcl_mm.datasets import GOT10kPairDataset
 
 PIPELINE = [
     dict(
@@ -65,8 +65,8 @@ def test_packed_pair_is_centred(got_root):
     assert out['inputs']['search'].shape == (5, 3, 63, 63)
     assert out['inputs']['search'].dtype == torch.uint8
     box = out['data_samples'].gt_instances.bboxes[0].numpy()
-    np.testing.assert_allclose((box[:2] + box[2:]) / 2, [31.5, 31.5],
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        (box[:2] + box[2:]) / 2, [31.5, 31.5], atol=1e-3)
     # the target has the exemplar's scale (context 0.5): w / sqrt((w+p)(h+p))
     sample = out['data_samples']
     seq = ds.get_data_info(0)

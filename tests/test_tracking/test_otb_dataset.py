@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from helpers.paths import data_path
+
 from constcl_mm.datasets import (OTB100_TARGETS, OTB100Dataset, VideoSampler,
                                  load_sot_bboxes, parse_otb_infos)
 from constcl_mm.datasets.samplers import video_sampler
@@ -45,8 +45,8 @@ def otb_root(tmp_path_factory):
     write_gt(osp.join(root, 'BlurCar1', 'groundtruth_rect.txt'), 742)
     for folder, n in (('Jogging', 307), ('Skating2', 473)):
         for k in (1, 2):
-            write_gt(osp.join(root, folder, f'groundtruth_rect.{k}.txt'), n,
-                     tag=k)
+            write_gt(
+                osp.join(root, folder, f'groundtruth_rect.{k}.txt'), n, tag=k)
     # Human4: the benchmark's target is the second file
     write_gt(osp.join(root, 'Human4', 'groundtruth_rect.1.txt'), 3, tag=1)
     write_gt(osp.join(root, 'Human4', 'groundtruth_rect.2.txt'), 667, tag=2)
@@ -54,11 +54,23 @@ def otb_root(tmp_path_factory):
     return root
 
 
-SPECIAL = ['David', 'Tiger1', 'Board', 'BlurCar1', 'Jogging-1', 'Jogging-2',
-           'Skating2-1', 'Skating2-2', 'Human4', 'Crossing']
-LENGTHS = dict(David=471, Tiger1=349, Board=698, BlurCar1=742, Human4=667,
-               Crossing=120, **{'Jogging-1': 307, 'Jogging-2': 307,
-                                'Skating2-1': 473, 'Skating2-2': 473})
+SPECIAL = [
+    'David', 'Tiger1', 'Board', 'BlurCar1', 'Jogging-1', 'Jogging-2',
+    'Skating2-1', 'Skating2-2', 'Human4', 'Crossing'
+]
+LENGTHS = dict(
+    David=471,
+    Tiger1=349,
+    Board=698,
+    BlurCar1=742,
+    Human4=667,
+    Crossing=120,
+    **{
+        'Jogging-1': 307,
+        'Jogging-2': 307,
+        'Skating2-1': 473,
+        'Skating2-2': 473
+    })
 
 
 @pytest.fixture(scope='module')
@@ -69,8 +81,10 @@ def dataset(otb_root):
 
 def vid(dataset, name):
     """Index of a target (videos follow the table's order)."""
-    names = [dataset.get_data_info(i)['video_name']
-             for i in range(dataset.num_videos)]
+    names = [
+        dataset.get_data_info(i)['video_name']
+        for i in range(dataset.num_videos)
+    ]
     return names.index(name)
 
 
@@ -92,8 +106,10 @@ def test_builtin_table():
 
 def test_lengths_and_index(dataset):
     assert dataset.num_videos == len(SPECIAL)
-    names = [dataset.get_data_info(i)['video_name']
-             for i in range(dataset.num_videos)]
+    names = [
+        dataset.get_data_info(i)['video_name']
+        for i in range(dataset.num_videos)
+    ]
     assert names == [t.name for t in OTB100_TARGETS if t.name in SPECIAL]
     assert dataset.num_frames_per_video == [LENGTHS[n] for n in names]
     assert len(dataset) == sum(LENGTHS.values())
@@ -222,8 +238,8 @@ def test_video_sampler_keeps_videos_whole(dataset, monkeypatch):
     assert sorted(v for p in parts for v in p) == list(range(10))
     seen = []
     for rank in range(3):
-        monkeypatch.setattr(video_sampler, 'get_dist_info',
-                            lambda rank=rank: (rank, 3))
+        monkeypatch.setattr(
+            video_sampler, 'get_dist_info', lambda rank=rank: (rank, 3))
         indices = list(VideoSampler(dataset))
         infos = [dataset.get_frame_info(i) for i in indices[::50]]
         assert {i['video_id'] for i in infos} == set(parts[rank])
@@ -238,6 +254,7 @@ def test_video_sampler_keeps_videos_whole(dataset, monkeypatch):
 
 def test_gen_otb100_infos(otb_root, tmp_path, capsys):
     import importlib.util
+
     from helpers.paths import REPO_ROOT
     spec = importlib.util.spec_from_file_location(
         'gen_otb100_infos',
@@ -254,6 +271,7 @@ def test_gen_otb100_infos(otb_root, tmp_path, capsys):
     ds = OTB100Dataset(ann_file=str(out), data_root=otb_root)
     assert ds.num_frames_per_video == [698, 120, 471, 349]
     # --check-frames looks at every frame: David has only 4 of 471
-    assert tool.main([otb_root, '--out', str(out), '--allow-missing',
-                      '--check-frames']) == 0
+    assert tool.main(
+        [otb_root, '--out',
+         str(out), '--allow-missing', '--check-frames']) == 0
     assert [r.name for r in parse_otb_infos(str(out))] == ['Crossing']

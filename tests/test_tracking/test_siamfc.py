@@ -7,20 +7,21 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from helpers.paths import REPO_ROOT, data_path
+from helpers.tracking import moving_pattern, pixel_tracker
 from mmaction.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 
-from helpers.paths import REPO_ROOT, data_path
 from constcl_mm.datasets.transforms import crop_square
 from constcl_mm.evaluation import eval_sot_ope
 from constcl_mm.models.heads import cross_correlation, siamfc_labels
 from constcl_mm.models.trackers import crop_frames
-from helpers.tracking import moving_pattern, pixel_tracker
 
-CONFIG = osp.join(REPO_ROOT, 'configs', 'tracking', 'siamfc',
-                  'siamfc_r3d50y-local-frozen_1xb8-5x1x1-50e_got10k-otb100.py')
+CONFIG = osp.join(
+    REPO_ROOT, 'configs', 'tracking', 'siamfc',
+    'siamfc_r3d50y-local-frozen_1xb8-5x1x1-50e_got10k-otb100.py')
 
 
 @pytest.fixture(scope='module')
@@ -128,8 +129,8 @@ def run_ope(model, frames, boxes):
         stack = torch.from_numpy(frames[idx].transpose(0, 3, 1, 2).copy())
         sample = DetDataSample(
             metainfo=dict(frame_id=t, video_id=0, video_length=len(frames)))
-        sample.gt_instances = InstanceData(bboxes=torch.from_numpy(boxes[t:t +
-                                                                         1]))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.from_numpy(boxes[t:t + 1]))
         data = model.data_preprocessor(
             dict(inputs=[stack], data_samples=[sample]))
         with torch.no_grad():

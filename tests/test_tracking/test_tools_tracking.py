@@ -9,11 +9,11 @@ import sys
 
 import numpy as np
 import pytest
-
 from helpers.paths import REPO_ROOT, data_path
+from helpers.tracking import make_got10k_fixture
+
 from constcl_mm.datasets import load_sot_bboxes
 from constcl_mm.evaluation import eval_sot_ope
-from helpers.tracking import make_got10k_fixture
 
 CONFIG = osp.join(
     REPO_ROOT, 'configs', 'tracking', 'siamfc',
@@ -23,8 +23,12 @@ CONFIG = osp.join(
 def run(args, timeout=900):
     # one thread: several test runs share 2 cores, OpenMP spinning hurts
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable] + args, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable] + args,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     return out
@@ -72,17 +76,22 @@ def test_test_py_ope_on_crossing(trained, tmp_path):
     os.symlink(data_path('otb_Crossing'), otb / 'Crossing')
     sot_dir = tmp_path / 'sot'
     out = run([
-        osp.join(REPO_ROOT, 'tools', 'test.py'), CONFIG,
-        str(work_dir / 'epoch_1.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options',
+        osp.join(REPO_ROOT, 'tools', 'test.py'),
+        CONFIG,
+        str(work_dir / 'epoch_1.pth'),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--cfg-options',
         f'test_dataloader.dataset.data_root={otb}',
         'test_dataloader.dataset.targets=[Crossing]',
         'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False',
         # small crops for the CPU (3 scales, 3x3 responses); the config
         # holds the paper's 127 / 255 / 17
-        'model.test_cfg.exemplar_size=15', 'model.test_cfg.search_size=31',
-        'model.test_cfg.response_size=3', 'model.backbone.with_cp=False',
+        'model.test_cfg.exemplar_size=15',
+        'model.test_cfg.search_size=31',
+        'model.test_cfg.response_size=3',
+        'model.backbone.with_cp=False',
         f'test_evaluator.out_dir={sot_dir}'
     ])
     match = re.search(
@@ -101,10 +110,10 @@ def test_test_py_ope_on_crossing(trained, tmp_path):
     gt = load_sot_bboxes(data_path('otb_Crossing', 'groundtruth_rect.txt'))
     assert boxes.shape == (120, 4)
     np.testing.assert_allclose(boxes[0], gt[0], atol=1e-3)
-    xyxy = [np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1)
-            for b in (boxes, gt)]
+    xyxy = [
+        np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], 1) for b in (boxes, gt)
+    ]
     again = eval_sot_ope([xyxy[0]], [xyxy[1]])
-    assert round(again['success'] * 100, 3) == pytest.approx(success,
-                                                             abs=2e-3)
-    assert round(again['precision'] * 100, 3) == pytest.approx(precision,
-                                                               abs=2e-3)
+    assert round(again['success'] * 100, 3) == pytest.approx(success, abs=2e-3)
+    assert round(again['precision'] * 100, 3) == pytest.approx(
+        precision, abs=2e-3)

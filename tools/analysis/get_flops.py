@@ -15,7 +15,6 @@ per view), backbone, heads and neck. FLOPs are about 2x MACs.
 """
 import argparse
 
-
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
@@ -25,13 +24,21 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Parameters and MACs')
     parser.add_argument('config', help='config file')
     parser.add_argument(
-        '--shape', type=int, nargs=4, default=[3, 16, 224, 224],
-        metavar=('C', 'T', 'H', 'W'), help='one input clip of the backbone')
+        '--shape',
+        type=int,
+        nargs=4,
+        default=[3, 16, 224, 224],
+        metavar=('C', 'T', 'H', 'W'),
+        help='one input clip of the backbone')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings')
     parser.add_argument(
-        '--boxes', type=int, default=8,
+        '--boxes',
+        type=int,
+        default=8,
         help='regions per view for the pretraining forward (default 8)')
     return parser.parse_args()
 
@@ -72,9 +79,9 @@ def main() -> None:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    import constcl_mm  # noqa: F401
     from mmaction.registry import MODELS
 
+    import constcl_mm  # noqa: F401
     from constcl_mm.utils import count_macs, count_parameters
     from constcl_mm.utils.complexity import table6_parameters
     model = MODELS.build(cfg.model)

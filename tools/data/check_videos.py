@@ -26,13 +26,11 @@ from typing import List, Optional, Tuple
 import numpy as np
 from mmengine.utils import ProgressBar
 
-
-from constcl_mm.datasets.transforms.video_readers import (
-    RawFrameReader, VideoDecodeError, open_video)
-from constcl_mm.datasets.two_view_rawframe_dataset import \
-    parse_rawframe_list
-from constcl_mm.datasets.two_view_video_dataset import \
-    parse_video_list
+from constcl_mm.datasets.transforms.video_readers import (RawFrameReader,
+                                                          VideoDecodeError,
+                                                          open_video)
+from constcl_mm.datasets.two_view_rawframe_dataset import parse_rawframe_list
+from constcl_mm.datasets.two_view_video_dataset import parse_video_list
 from constcl_mm.utils.text_files import read_lines
 
 Job = Tuple[str, Optional[int]]  # (path, total_frames for rawframes)

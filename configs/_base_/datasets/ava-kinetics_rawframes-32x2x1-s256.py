@@ -1,5 +1,6 @@
 # AVA-Kinetics at mmaction2's usual resolution (short side 256, random rescale
-# 256-320 and 256 crops in training); otherwise ava-kinetics_rawframes-32x2x1.py.
+# 256-320 and 256 crops in training); otherwise
+# ava-kinetics_rawframes-32x2x1.py.
 _base_ = ['ava-kinetics_rawframes-32x2x1.py']
 
 # the steps of the base pipelines changed here, found by their type

@@ -22,8 +22,8 @@ train_dataloader = dict(
 val_dataloader = dict(
     dataset=dict(
         kinetics_ann_file=kinetics_ann_file_val,
-        proposal_file=[{{_base_.proposal_file_val}},
-                       kinetics_proposal_file_val],
+        proposal_file=[{{_base_.proposal_file_val}}, kinetics_proposal_file_val
+                       ],
         data_prefix=dict(img=ava_frames, kinetics=kinetics_frames)))
 test_dataloader = val_dataloader
 

@@ -9,8 +9,8 @@
 # global step) is constcl_sgd_cosine-official_200k.py.
 max_iters = 200000
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = None
 test_cfg = None
 

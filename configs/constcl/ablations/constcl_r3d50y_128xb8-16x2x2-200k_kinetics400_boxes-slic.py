@@ -5,8 +5,7 @@ _base_ = ['../constcl_r3d50y_128xb8-16x2x2-200k_kinetics400.py']
 
 train_pipeline = [
     dict(type='GenerateRegionBoxes', box_type='slic', num_boxes=16)
-    if s['type'] == 'GenerateRegionBoxes' else s
-    for s in _base_.train_pipeline
+    if s['type'] == 'GenerateRegionBoxes' else s for s in _base_.train_pipeline
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(local_head=dict(mask_invalid_targets=True))

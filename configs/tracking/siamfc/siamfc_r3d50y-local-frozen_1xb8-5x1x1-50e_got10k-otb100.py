@@ -23,13 +23,19 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-2, momentum=0.9, weight_decay=5e-4))
 # 1e-2 -> 1e-5 over the 50 epochs
 param_scheduler = [
-    dict(type='ExponentialLR', gamma=(1e-5 / 1e-2)**(1 / max_epochs),
-         by_epoch=True, begin=0, end=max_epochs)
+    dict(
+        type='ExponentialLR',
+        gamma=(1e-5 / 1e-2)**(1 / max_epochs),
+        by_epoch=True,
+        begin=0,
+        end=max_epochs)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, ignore_last=False),
     checkpoint=dict(
-        type='AtomicCheckpointHook', interval=5, max_keep_ckpts=3,
+        type='AtomicCheckpointHook',
+        interval=5,
+        max_keep_ckpts=3,
         save_best='auto'))

@@ -28,9 +28,8 @@ class VideoSampler(Sampler):
     def __init__(self, dataset: Sized, seed=None) -> None:
         for attr in ('num_frames_per_video', 'frame_index'):
             if not hasattr(dataset, attr):
-                raise TypeError(
-                    f'VideoSampler needs a dataset with `{attr}`; '
-                    f'{type(dataset).__name__} has none')
+                raise TypeError(f'VideoSampler needs a dataset with `{attr}`; '
+                                f'{type(dataset).__name__} has none')
         self.dataset = dataset
         self.rank, self.world_size = get_dist_info()
         self.videos = self.split_videos(

@@ -10,32 +10,26 @@ from .formatting import PackConSTCLInputs
 from .loading import MultiClipDecode, VideoReaderInit
 from .proposal_boxes import ProposalRegionBoxes
 from .random_boxes import RandomRegionBoxes
-from .region_boxes import (BaseRegionBoxes, GenerateRegionBoxes,
-                           mirror_boxes)
+from .region_boxes import BaseRegionBoxes, GenerateRegionBoxes, mirror_boxes
 from .segment_boxes import (FelzenszwalbRegionBoxes, SLICRegionBoxes,
                             boxes_from_segments)
+from .tracking_crop import SiamFCPairCrop, context_size, crop_square
+from .tracking_formatting import PackSiamFCPairInputs, PackSOTInputs
+from .tracking_loading import LoadTrackingFrames
 from .video_readers import (BaseFrameReader, DecordReader, OpenCVReader,
                             PyAVReader, RawFrameReader, VideoDecodeError,
                             open_video)
 
 __all__ = [
-    'SampleAVAKineticsFrames', 'VideoReaderInit', 'MultiClipDecode', 'CVRLSampleFrames',
-    'cvrl_offset_cdf', 'cvrl_sample_offset', 'MultiViewRandomResizedCrop',
-    'MultiViewFlip', 'sample_distorted_crop', 'MultiViewColorJitter',
-    'MultiViewGrayscale', 'MultiViewGaussianBlur', 'MultiViewSolarize',
-    'BaseRegionBoxes', 'GenerateRegionBoxes', 'RandomRegionBoxes',
-    'SLICRegionBoxes', 'FelzenszwalbRegionBoxes', 'ProposalRegionBoxes',
-    'mirror_boxes', 'boxes_from_segments', 'PackConSTCLInputs',
-    'BaseFrameReader', 'DecordReader', 'PyAVReader', 'OpenCVReader',
-    'RawFrameReader', 'VideoDecodeError', 'open_video'
-]
-from .tracking_crop import (SiamFCPairCrop, context_size,  # noqa: E402
-                            crop_square)
-from .tracking_formatting import (PackSiamFCPairInputs,  # noqa: E402
-                                  PackSOTInputs)
-from .tracking_loading import LoadTrackingFrames  # noqa: E402
-
-__all__ += [
+    'SampleAVAKineticsFrames', 'VideoReaderInit', 'MultiClipDecode',
+    'CVRLSampleFrames', 'cvrl_offset_cdf', 'cvrl_sample_offset',
+    'MultiViewRandomResizedCrop', 'MultiViewFlip', 'sample_distorted_crop',
+    'MultiViewColorJitter', 'MultiViewGrayscale', 'MultiViewGaussianBlur',
+    'MultiViewSolarize', 'BaseRegionBoxes', 'GenerateRegionBoxes',
+    'RandomRegionBoxes', 'SLICRegionBoxes', 'FelzenszwalbRegionBoxes',
+    'ProposalRegionBoxes', 'mirror_boxes', 'boxes_from_segments',
+    'PackConSTCLInputs', 'BaseFrameReader', 'DecordReader', 'PyAVReader',
+    'OpenCVReader', 'RawFrameReader', 'VideoDecodeError', 'open_video',
     'LoadTrackingFrames', 'SiamFCPairCrop', 'PackSOTInputs',
     'PackSiamFCPairInputs', 'context_size', 'crop_square'
 ]

@@ -30,8 +30,8 @@ class SampleAVAKineticsFrames(SampleAVAFrames):
         offsets = np.random.randint(
             -self.frame_interval // 2, (self.frame_interval + 1) // 2,
             size=self.clip_len)
-        frame_inds = self._get_clips(int(results['keyframe_index']), offsets,
-                                     (first, last + 1))
+        frame_inds = self._get_clips(
+            int(results['keyframe_index']), offsets, (first, last + 1))
         results['frame_inds'] = np.asarray(frame_inds, dtype=np.int32)
         results['clip_len'] = self.clip_len
         results['frame_interval'] = self.frame_interval

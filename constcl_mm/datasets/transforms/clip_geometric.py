@@ -9,19 +9,19 @@ from typing import Dict, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from mmaction.registry import TRANSFORMS
 from .view_utils import get_clips, get_views
 
 
-def sample_distorted_crop(height: int,
-                          width: int,
-                          area_range: Tuple[float, float] = (0.3, 1.0),
-                          aspect_ratio_range: Tuple[float, float] = (0.5, 2.0),
-                          max_attempts: int = 100,
-                          min_object_covered: float = 0.1
-                          ) -> Tuple[int, int, int, int]:
+def sample_distorted_crop(
+        height: int,
+        width: int,
+        area_range: Tuple[float, float] = (0.3, 1.0),
+        aspect_ratio_range: Tuple[float, float] = (0.5, 2.0),
+        max_attempts: int = 100,
+        min_object_covered: float = 0.1) -> Tuple[int, int, int, int]:
     """Random crop as TF's ``sample_distorted_bounding_box`` of the frame.
 
     Per attempt, the aspect ratio (width / height) is uniform in

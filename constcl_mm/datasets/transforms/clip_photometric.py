@@ -15,9 +15,9 @@ from typing import Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from mmaction.registry import TRANSFORMS
 from .view_utils import ProbType, check_probs, float_views, probs_for_views
 
 #: Luma weights of ``tf.image.rgb_to_grayscale``.

@@ -4,9 +4,8 @@ import math
 from typing import Dict
 
 import numpy as np
-from mmcv.transforms import BaseTransform
-
 from mmaction.registry import TRANSFORMS
+from mmcv.transforms import BaseTransform
 
 
 def cvrl_offset_cdf(k: float, max_offset: float, power: float = 1.0) -> float:

@@ -5,10 +5,10 @@ from typing import Dict, Sequence
 import cv2
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
-
 from mmaction.registry import TRANSFORMS
 from mmaction.structures import ActionDataSample
+from mmcv.transforms import BaseTransform
+
 from .view_utils import get_views
 
 

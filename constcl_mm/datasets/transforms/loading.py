@@ -3,9 +3,9 @@
 from typing import Dict, List, Optional, Union
 
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from mmaction.registry import TRANSFORMS
 from .video_readers import VIDEO_BACKENDS, RawFrameReader, open_video
 
 

@@ -5,8 +5,8 @@ from typing import Dict, List, Optional, Tuple
 
 import mmengine
 import numpy as np
-
 from mmaction.registry import TRANSFORMS
+
 from .region_boxes import BaseRegionBoxes, mirror_boxes
 
 

@@ -4,8 +4,8 @@
 from typing import Dict, Sequence
 
 import numpy as np
-
 from mmaction.registry import TRANSFORMS
+
 from .region_boxes import BaseRegionBoxes
 
 

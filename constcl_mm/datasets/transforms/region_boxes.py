@@ -16,9 +16,9 @@ from abc import ABCMeta, abstractmethod
 from typing import Dict
 
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from mmaction.registry import TRANSFORMS
 from .view_utils import get_views
 
 #: Box used for padding (``box_valid`` is False there).

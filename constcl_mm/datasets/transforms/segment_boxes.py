@@ -18,9 +18,9 @@ from abc import abstractmethod
 from typing import Dict, Optional
 
 import numpy as np
+from mmaction.registry import TRANSFORMS
 from scipy import ndimage
 
-from mmaction.registry import TRANSFORMS
 from .region_boxes import BaseRegionBoxes, mirror_boxes
 
 

@@ -21,7 +21,9 @@ def context_size(bbox: Sequence[float], context_amount: float = 0.5) -> float:
     return math.sqrt((w + pad) * (h + pad))
 
 
-def crop_square(img: np.ndarray, center: Tuple[float, float], size: float,
+def crop_square(img: np.ndarray,
+                center: Tuple[float, float],
+                size: float,
                 out_size: int,
                 border: Optional[Sequence[float]] = None) -> np.ndarray:
     """Crops a square around ``center`` and resizes it (bilinear).
@@ -50,9 +52,11 @@ def crop_square(img: np.ndarray, center: Tuple[float, float], size: float,
     x0 = center[0] - size / 2
     y0 = center[1] - size / 2
     matrix = np.array([[scale, 0, x0 + 0.5 * scale - 0.5],
-                       [0, scale, y0 + 0.5 * scale - 0.5]], dtype=np.float64)
+                       [0, scale, y0 + 0.5 * scale - 0.5]],
+                      dtype=np.float64)
     return cv2.warpAffine(
-        img, matrix, (out_size, out_size),
+        img,
+        matrix, (out_size, out_size),
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=tuple(float(b) for b in border))
@@ -121,10 +125,10 @@ class SiamFCPairCrop(BaseTransform):
         ebox = np.asarray(results['exemplar_bbox'], np.float64).reshape(4)
         sbox = np.asarray(results['search_bbox'], np.float64).reshape(4)
         z_size = context_size(ebox, self.context_amount)
-        results['exemplar_imgs'] = self._crop_stack(
-            results['exemplar_imgs'], ((ebox[0] + ebox[2]) / 2,
-                                       (ebox[1] + ebox[3]) / 2), z_size,
-            self.exemplar_size)
+        results['exemplar_imgs'] = self._crop_stack(results['exemplar_imgs'],
+                                                    ((ebox[0] + ebox[2]) / 2,
+                                                     (ebox[1] + ebox[3]) / 2),
+                                                    z_size, self.exemplar_size)
 
         ratio = self.search_size / self.exemplar_size
         x_size = context_size(sbox, self.context_amount) * ratio
@@ -138,9 +142,8 @@ class SiamFCPairCrop(BaseTransform):
                                                   (cx, cy), x_size,
                                                   self.search_size)
         x0, y0 = cx - x_size / 2, cy - x_size / 2
-        results['search_gt_bbox'] = (
-            (sbox - np.array([x0, y0, x0, y0])) / px).astype(
-                np.float32)[None]
+        results['search_gt_bbox'] = ((sbox - np.array([x0, y0, x0, y0])) /
+                                     px).astype(np.float32)[None]
         results['img_shape'] = (self.search_size, self.search_size)
         return results
 

@@ -47,8 +47,8 @@ class LoadTrackingFrames(BaseTransform):
             content = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
             raise FileNotFoundError(f'frame {path} does not exist')
-        img = mmcv.imfrombytes(content, flag='color',
-                               channel_order=self.channel_order)
+        img = mmcv.imfrombytes(
+            content, flag='color', channel_order=self.channel_order)
         if img is None:
             raise ValueError(f'cannot decode frame {path}')
         return img

@@ -118,8 +118,10 @@ class AtomicCheckpointHook(CheckpointHook):
             self.file_backend = backend
         if is_main_process():
             current = {str(self.best_ckpt_path)} | {
-                str(p) for p in
-                (getattr(self, 'best_ckpt_path_dict', None) or {}).values()}
+                str(p)
+                for p in (
+                    getattr(self, 'best_ckpt_path_dict', None) or {}).values()
+            }
             for path in deferred.pending:
                 if path not in current:
                     _remove(path)
@@ -128,8 +130,8 @@ class AtomicCheckpointHook(CheckpointHook):
         if not self._is_local():
             return super()._save_checkpoint_with_step(runner, step, meta)
         outdated = []
-        if self.max_keep_ckpts > 0 and not (
-                self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
+                                            self.keep_ckpt_ids[-1] == step):
             if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
                 outdated.append(self.keep_ckpt_ids.popleft())
             self.keep_ckpt_ids.append(step)

@@ -37,7 +37,8 @@ class BadVideoCountHook(Hook):
 
     priority = 'BELOW_NORMAL'
 
-    def __init__(self, interval: Optional[int] = None,
+    def __init__(self,
+                 interval: Optional[int] = None,
                  max_files: int = 20) -> None:
         self.interval = interval
         self.max_files = max_files
@@ -48,14 +49,17 @@ class BadVideoCountHook(Hook):
 
     def before_train(self, runner) -> None:
         if self.interval is None:
-            loggers = [h for h in runner.hooks
-                       if type(h).__name__ == 'LoggerHook']
+            loggers = [
+                h for h in runner.hooks if type(h).__name__ == 'LoggerHook'
+            ]
             self.interval = loggers[0].interval if loggers else 50
         saved = runner.message_hub.get_info('bad_videos')
         if saved:
             self.totals = Counter(saved)
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs=None) -> None:
         samples = data_batch.get('data_samples') \
@@ -103,13 +107,13 @@ class BadVideoCountHook(Hook):
                  final: bool) -> str:
         """One log line: the totals per kind, then the new files."""
         counts = ', '.join(f'{k} {totals.get(k, 0)}' for k in KINDS)
-        head = ('Unreadable videos skipped in this run' if final else
-                'Unreadable videos skipped so far')
+        head = ('Unreadable videos skipped in this run'
+                if final else 'Unreadable videos skipped so far')
         text = (f'{head} (all processes and dataloader workers): '
                 f'{sum(totals.values())} ({counts})')
         if files:
             shown = ', '.join(files[:self.max_files])
             more = len(files) - self.max_files
-            text += f'; newly skipped: {shown}' + (
-                f' and {more} more' if more > 0 else '')
+            text += f'; newly skipped: {shown}' + (f' and {more} more'
+                                                   if more > 0 else '')
         return text

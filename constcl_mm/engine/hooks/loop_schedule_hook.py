@@ -116,6 +116,5 @@ class LoopScheduleHook(Hook):
                 f'({sched.begin}-{sched.end}), warmup {sched.warmup} = '
                 f'{sched.warmup_iters} steps, cosine origin '
                 f"'{sched.cosine_origin}'")
-        for message in schedule_mismatches(schedulers, max_iters,
-                                           max_epochs):
+        for message in schedule_mismatches(schedulers, max_iters, max_epochs):
             runner.logger.warning(f'LR schedule: {message}')

@@ -10,7 +10,9 @@ _WARMUP_KEYS = ('iters', 'epochs', 'ratio')
 _ORIGINS = ('warmup_end', 'zero')
 
 
-def warmup_cosine_factor(step: int, total: int, warmup: int,
+def warmup_cosine_factor(step: int,
+                         total: int,
+                         warmup: int,
                          start_factor: float = 0.0,
                          cosine_origin: str = 'warmup_end',
                          eta_min_ratio: float = 0.0) -> float:
@@ -135,8 +137,12 @@ class WarmupCosineLR(LRSchedulerMixin, _ParamScheduler):
         self.warmup_iters: Optional[int] = None
         self._resolve_warmup(end - begin, iters_per_epoch=None)
         super().__init__(
-            optimizer, begin=begin, end=end, last_step=last_step,
-            by_epoch=False, verbose=verbose)
+            optimizer,
+            begin=begin,
+            end=end,
+            last_step=last_step,
+            by_epoch=False,
+            verbose=verbose)
 
     @property
     def total_iters(self) -> int:
@@ -155,7 +161,8 @@ class WarmupCosineLR(LRSchedulerMixin, _ParamScheduler):
         else:
             self.warmup_iters = None
 
-    def resolve(self, total_iters: int,
+    def resolve(self,
+                total_iters: int,
                 iters_per_epoch: Optional[float] = None) -> None:
         """Fixes the schedule length and the warmup from the loop.
 
@@ -190,9 +197,9 @@ class WarmupCosineLR(LRSchedulerMixin, _ParamScheduler):
             raise RuntimeError(
                 'WarmupCosineLR needs a finite end: leave `end` out of the '
                 'config so that the runner sets it from the training loop')
-        return warmup_cosine_factor(step, self.total_iters,
-                                    self.warmup_iters, self.start_factor,
-                                    self.cosine_origin, self.eta_min_ratio)
+        return warmup_cosine_factor(step, self.total_iters, self.warmup_iters,
+                                    self.start_factor, self.cosine_origin,
+                                    self.eta_min_ratio)
 
     def _get_value(self):
         factor = self.factor(self.last_step)

@@ -84,8 +84,9 @@ class CorrespondenceClips:
             return
         clips = np.stack([
             np.stack([
-                cv2.resize(frames[lookup[int(t)]], (self.size, self.size),
-                           interpolation=cv2.INTER_AREA) for t in row
+                cv2.resize(
+                    frames[lookup[int(t)]], (self.size, self.size),
+                    interpolation=cv2.INTER_AREA) for t in row
             ]) for row in self.frame_inds
         ])  # (2, T, S, S, 3)
         scale = np.array([width, height, width, height], dtype=np.float32)
@@ -113,8 +114,8 @@ class CorrespondenceClips:
             sample.set_field(boxes, 'boxes')
             sample.set_field(valid, 'box_valid')
             samples.append(sample)
-        return dict(inputs=[self.inputs[i] for i in indices],
-                    data_samples=samples)
+        return dict(
+            inputs=[self.inputs[i] for i in indices], data_samples=samples)
 
 
 def region_features_of_model(model: torch.nn.Module, inputs: torch.Tensor,
@@ -167,8 +168,8 @@ def evaluate_region_correspondence(model: torch.nn.Module,
         indices = list(range(start, min(start + batch_size, len(clips))))
         data = model.data_preprocessor(
             clips.batch(indices, max_objects), False)
-        boxes = torch.stack(
-            [ds.boxes for ds in data['data_samples']]).to(data['inputs'])
+        boxes = torch.stack([ds.boxes for ds in data['data_samples']
+                             ]).to(data['inputs'])
         valid = torch.stack([ds.box_valid for ds in data['data_samples']])
         # (B, 2, N, 4) -> the (2B, N, 4) layout: view-a rows first
         boxes = boxes.transpose(0, 1).flatten(0, 1).float()
@@ -187,8 +188,10 @@ def evaluate_region_correspondence(model: torch.nn.Module,
     return out
 
 
-def draw_region_matches(clips: CorrespondenceClips, video: int,
-                        feats_a: torch.Tensor, feats_b: torch.Tensor,
+def draw_region_matches(clips: CorrespondenceClips,
+                        video: int,
+                        feats_a: torch.Tensor,
+                        feats_b: torch.Tensor,
                         scale: int = 4) -> np.ndarray:
     """A picture of one video's matches: keyframe A | keyframe B.
 
@@ -208,9 +211,11 @@ def draw_region_matches(clips: CorrespondenceClips, video: int,
     views = clips.inputs[video][:, :, key].permute(0, 2, 3, 1).numpy()
     side = clips.size * scale
     canvas = np.concatenate([
-        cv2.resize(np.ascontiguousarray(v), (side, side),
-                   interpolation=cv2.INTER_NEAREST) for v in views
-    ], axis=1).copy()
+        cv2.resize(
+            np.ascontiguousarray(v), (side, side),
+            interpolation=cv2.INTER_NEAREST) for v in views
+    ],
+                            axis=1).copy()
     boxes = clips.boxes[video].numpy() * side
     valid = clips.valid[video].numpy()
     m = boxes.shape[1]

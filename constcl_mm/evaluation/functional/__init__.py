@@ -7,6 +7,6 @@ from .sot_ope import (bbox_iou_aligned, eval_sot_ope, eval_sot_ope_video,
 
 __all__ = [
     'ava_kinetics_eval', 'frame_map', 'match_keyframes', 'write_ava_results',
-    'bbox_iou_aligned', 'eval_sot_ope', 'eval_sot_ope_video',
-    'success_error', 'success_overlap', 'region_match_accuracy'
+    'bbox_iou_aligned', 'eval_sot_ope', 'eval_sot_ope_video', 'success_error',
+    'success_overlap', 'region_match_accuracy'
 ]

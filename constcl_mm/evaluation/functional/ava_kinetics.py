@@ -68,21 +68,21 @@ def match_keyframes(groundtruth: KeyframeBoxes,
     matches = {}
     for key in keys:
         matches[key] = tpfp_single(
-            (groundtruth.boxes.get(key, []), groundtruth.labels.get(key, []),
-             detections.boxes[key], detections.labels[key],
+            (groundtruth.boxes.get(key, []), groundtruth.labels.get(
+                key, []), detections.boxes[key], detections.labels[key],
              detections.scores[key]), iou_thr)
         if progress is not None:
             progress.update()
     return matches
 
 
-def frame_map(groundtruth: KeyframeBoxes,
-              detections: KeyframeBoxes,
-              class_ids: Iterable[int],
-              keys: Iterable[str],
-              iou_thr: float = 0.5,
-              matches: Optional[Matches] = None
-              ) -> Tuple[float, Dict[int, float]]:
+def frame_map(
+        groundtruth: KeyframeBoxes,
+        detections: KeyframeBoxes,
+        class_ids: Iterable[int],
+        keys: Iterable[str],
+        iou_thr: float = 0.5,
+        matches: Optional[Matches] = None) -> Tuple[float, Dict[int, float]]:
     """Frame-mAP over the keyframes ``keys``.
 
     Args:
@@ -186,6 +186,5 @@ def write_ava_results(rows: Iterable[Tuple[str, Sequence[float], int, float]],
         writer = csv.writer(f)
         for key, box, action_id, score in rows:
             video_id, timestamp = split_keyframe_key(key)
-            writer.writerow([video_id, timestamp] +
-                            [f'{v:.3f}' for v in box] +
+            writer.writerow([video_id, timestamp] + [f'{v:.3f}' for v in box] +
                             [int(action_id), f'{score:.6f}'])

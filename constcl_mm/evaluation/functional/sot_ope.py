@@ -61,7 +61,8 @@ def valid_gt_mask(gt_bboxes: np.ndarray) -> np.ndarray:
     return finite & (wh > 0).all(axis=1)
 
 
-def success_overlap(gt_bboxes: np.ndarray, pred_bboxes: np.ndarray,
+def success_overlap(gt_bboxes: np.ndarray,
+                    pred_bboxes: np.ndarray,
                     iou_thrs: np.ndarray = IOU_THRS,
                     video_length: Optional[int] = None) -> np.ndarray:
     """Success curve: fraction of frames with ``IoU > thr``.
@@ -80,14 +81,16 @@ def success_overlap(gt_bboxes: np.ndarray, pred_bboxes: np.ndarray,
     ious = np.full(len(gt_bboxes), -1.)
     valid = valid_gt_mask(gt_bboxes)
     pred = np.asarray(pred_bboxes, dtype=np.float64).reshape(-1, 4)
-    ious[valid] = np.nan_to_num(bbox_iou_aligned(gt_bboxes[valid],
-                                                 pred[valid]), nan=-1.)
+    ious[valid] = np.nan_to_num(
+        bbox_iou_aligned(gt_bboxes[valid], pred[valid]), nan=-1.)
     return (ious[None] > np.asarray(iou_thrs)[:, None]).sum(1) / max(
         video_length, 1)
 
 
-def success_error(gt_centers: np.ndarray, pred_centers: np.ndarray,
-                  thrs: np.ndarray, valid: np.ndarray,
+def success_error(gt_centers: np.ndarray,
+                  pred_centers: np.ndarray,
+                  thrs: np.ndarray,
+                  valid: np.ndarray,
                   video_length: Optional[int] = None) -> np.ndarray:
     """Precision curve: fraction of frames with ``distance <= thr``.
 
@@ -113,10 +116,10 @@ def _centers(bboxes: np.ndarray) -> np.ndarray:
     return (bboxes[:, :2] + bboxes[:, 2:]) / 2.
 
 
-def eval_sot_ope_video(pred_bboxes: np.ndarray,
-                       gt_bboxes: np.ndarray,
-                       visible: Optional[np.ndarray] = None
-                       ) -> Dict[str, np.ndarray]:
+def eval_sot_ope_video(
+        pred_bboxes: np.ndarray,
+        gt_bboxes: np.ndarray,
+        visible: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
     """Curves of one video.
 
     Args:
@@ -147,16 +150,16 @@ def eval_sot_ope_video(pred_bboxes: np.ndarray,
     gt_wh = np.where(valid[:, None], gt[:, 2:] - gt[:, :2], 1.)
     return dict(
         success=success_overlap(gt, pred, IOU_THRS, video_length),
-        precision=success_error(gt_c, pred_c, PIXEL_THRS, valid,
-                                video_length),
+        precision=success_error(gt_c, pred_c, PIXEL_THRS, valid, video_length),
         norm_precision=success_error(gt_c / gt_wh, pred_c / gt_wh, NORM_THRS,
                                      valid, video_length))
 
 
-def eval_sot_ope(results: Sequence[np.ndarray],
-                 annotations: Sequence[np.ndarray],
-                 visible_infos: Optional[Sequence[np.ndarray]] = None
-                 ) -> Dict[str, object]:
+def eval_sot_ope(
+        results: Sequence[np.ndarray],
+        annotations: Sequence[np.ndarray],
+        visible_infos: Optional[Sequence[np.ndarray]] = None
+) -> Dict[str, object]:
     """OPE over videos (OTB toolkit / mmtracking ``eval_sot_ope``).
 
     Args:

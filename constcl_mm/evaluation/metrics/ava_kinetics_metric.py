@@ -6,11 +6,11 @@ from mmaction.structures import bbox2result
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from ...datasets.ava_annotations import (KINETICS, SOURCES,
-                                         collect_keyframes, keyframe_key,
-                                         parse_timestamp, read_ava_csv,
-                                         read_exclusions, read_label_file,
-                                         read_video_list, split_keyframe_key)
+from ...datasets.ava_annotations import (KINETICS, SOURCES, collect_keyframes,
+                                         keyframe_key, parse_timestamp,
+                                         read_ava_csv, read_exclusions,
+                                         read_label_file, read_video_list,
+                                         split_keyframe_key)
 from ...utils.errors import AnnotationError
 from ..functional.ava_kinetics import ava_kinetics_eval, write_ava_results
 
@@ -194,15 +194,15 @@ class AVAKineticsMetric(BaseMetric):
         if out['num_ignored_detection_keyframes']:
             logger.warning(
                 f'{out["num_ignored_detection_keyframes"]} evaluated '
-                f'keyframes are not in the ground truth ({self.ann_file}'
-                + (f', {self.kinetics_ann_file}'
-                   if self.kinetics_ann_file else '') +
+                f'keyframes are not in the ground truth ({self.ann_file}' +
+                (f', {self.kinetics_ann_file}' if self.
+                 kinetics_ann_file else '') +
                 '); their detections are ignored')
         for split, aps in out['per_class'].items():
             logger.info(
                 f'AVA frame-AP ({split}, {out["num_keyframes"][split]} '
                 'keyframes): ' + ', '.join(f'{k}: {v:.4f}'
-                                          for k, v in sorted(aps.items())))
+                                           for k, v in sorted(aps.items())))
         if self.out_file is not None:
             write_ava_results(self._result_rows(results), self.out_file)
             logger.info(f'detections written to {self.out_file}')
@@ -214,10 +214,8 @@ class AVAKineticsMetric(BaseMetric):
     def _log_coverage(self, logger, gt, processed, excluded) -> None:
         """Logs, per source, how many ground-truth keyframes were run."""
         for source in SOURCES:
-            wanted = {
-                k
-                for k, s in gt.sources.items() if s == source
-            } - excluded
+            wanted = {k
+                      for k, s in gt.sources.items() if s == source} - excluded
             if not wanted:
                 continue
             missing = len(wanted - processed)
@@ -230,7 +228,8 @@ class AVAKineticsMetric(BaseMetric):
                 logger.info(msg)
 
     @staticmethod
-    def _result_rows(results: List[dict]
-                     ) -> List[Tuple[str, Tuple[float, ...], int, float]]:
+    def _result_rows(
+        results: List[dict]
+    ) -> List[Tuple[str, Tuple[float, ...], int, float]]:
         return [(result['key'], box, action_id, score) for result in results
                 for box, action_id, score in result['rows']]

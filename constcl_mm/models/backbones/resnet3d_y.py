@@ -125,8 +125,7 @@ class ResNet3dY(ResNet3d):
         self._freeze_stages()
 
     @staticmethod
-    def _check_args(branches, out_indices, padding, conv_init,
-                    kwargs) -> None:
+    def _check_args(branches, out_indices, padding, conv_init, kwargs) -> None:
         if not branches or set(branches) - {'global', 'local'}:
             raise ValueError("branches must be a non-empty subset of "
                              f"('global', 'local'), got {branches}")
@@ -171,8 +170,9 @@ class ResNet3dY(ResNet3d):
 
     def _select_cp_stages(self) -> None:
         """Keeps block checkpointing on in ``cp_stages`` only."""
-        known = {'stem', 'layer1', 'layer2', 'layer3', 'layer4',
-                 'layer4_local'}
+        known = {
+            'stem', 'layer1', 'layer2', 'layer3', 'layer4', 'layer4_local'
+        }
         unknown = set(self.cp_stages) - known
         if unknown:
             raise ValueError(f'cp_stages: unknown stages {sorted(unknown)}; '
@@ -234,8 +234,9 @@ class ResNet3dY(ResNet3d):
         x = self.conv1(x)
         return self.maxpool(x) if self.with_pool1 else x
 
-    def forward(self, x: torch.Tensor
-                ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
+    def forward(
+            self,
+            x: torch.Tensor) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
         """Extracts features.
 
         Args:

@@ -48,7 +48,9 @@ class DecoderUnit(nn.Module):
         self.ffn2 = nn.Linear(channels, channels)
         self.scale = 1.0 / math.sqrt(channels)
 
-    def forward(self, query: torch.Tensor, memory: torch.Tensor,
+    def forward(self,
+                query: torch.Tensor,
+                memory: torch.Tensor,
                 return_attention: bool = False):
         """Attends the queries to the memory.
 
@@ -107,7 +109,9 @@ class ContextDecoder(nn.Module):
             width = channels * num_heads
         self.out_channels = width
 
-    def forward(self, query: torch.Tensor, memory: torch.Tensor,
+    def forward(self,
+                query: torch.Tensor,
+                memory: torch.Tensor,
                 return_attention: bool = False):
         """Decodes region queries against a context memory.
 

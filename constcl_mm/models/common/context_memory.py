@@ -64,15 +64,15 @@ def context_frame_indices(num_frames: int, context_length: int) -> List[int]:
 
 
 def build_context_attention(
-        in_channels: int,
-        tx_channels: int = 128,
-        num_layers: int = 3,
-        num_heads: int = 3,
-        dropout: float = 0.0,
-        layer_norm_eps: float = 1e-12,
-        use_positional_encoding: bool = True,
-        pe_hidden_channels: int = 4,
-        pe_channels: int = 8
+    in_channels: int,
+    tx_channels: int = 128,
+    num_layers: int = 3,
+    num_heads: int = 3,
+    dropout: float = 0.0,
+    layer_norm_eps: float = 1e-12,
+    use_positional_encoding: bool = True,
+    pe_hidden_channels: int = 4,
+    pe_channels: int = 8
 ) -> Tuple[Optional[CoordinateMLPEncoding], ContextDecoder]:
     """The positional encoding (or None) and the decoder of a context block.
 
@@ -113,8 +113,7 @@ def keras_init_(*modules: Optional[nn.Module]) -> None:
             initialize(module, KERAS_LINEAR_INIT)
 
 
-def context_memory(features: torch.Tensor,
-                   frame_index: Optional[torch.Tensor],
+def context_memory(features: torch.Tensor, frame_index: Optional[torch.Tensor],
                    positional_encoding: Optional[nn.Module]) -> torch.Tensor:
     """Memory tokens of a batch of clips: gather the memory frames,
     channels last, concatenate the encoding, flatten the grid.

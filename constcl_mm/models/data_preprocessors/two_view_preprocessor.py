@@ -33,13 +33,13 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
         if len(mean) != len(std):
             raise ValueError(f'mean {mean} and std {std} differ in length')
         self.num_views = num_views
-        self.register_buffer('mean', torch.tensor(mean).view(-1, 1, 1, 1),
-                             False)
-        self.register_buffer('std', torch.tensor(std).view(-1, 1, 1, 1),
-                             False)
+        self.register_buffer('mean',
+                             torch.tensor(mean).view(-1, 1, 1, 1), False)
+        self.register_buffer('std', torch.tensor(std).view(-1, 1, 1, 1), False)
 
-    def _stack(self, inputs: Union[torch.Tensor, Sequence[torch.Tensor]]
-               ) -> torch.Tensor:
+    def _stack(
+            self, inputs: Union[torch.Tensor,
+                                Sequence[torch.Tensor]]) -> torch.Tensor:
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs)
         if len(inputs) == 0:

@@ -34,17 +34,18 @@ class GlobalContrastiveHead(BaseModule):
             glorot-uniform kernels, zero biases.
     """
 
-    def __init__(self,
-                 in_channels: int = 2048,
-                 hid_channels: int = 2048,
-                 out_channels: int = 128,
-                 num_hidden_layers: int = 3,
-                 norm_cfg: Dict = dict(type='BN1d', momentum=0.1, eps=1e-5),
-                 temperature: float = 0.1,
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier', layer='Linear', distribution='uniform',
-                     bias=0.)) -> None:
+    def __init__(
+        self,
+        in_channels: int = 2048,
+        hid_channels: int = 2048,
+        out_channels: int = 128,
+        num_hidden_layers: int = 3,
+        norm_cfg: Dict = dict(type='BN1d', momentum=0.1, eps=1e-5),
+        temperature: float = 0.1,
+        loss_weight: float = 1.0,
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Xavier', layer='Linear', distribution='uniform', bias=0.)
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')

@@ -44,7 +44,9 @@ class LinearProbeHead(BaseHead):
                  normalize: bool = True,
                  dropout_ratio: float = 0.,
                  init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Xavier', layer='Linear', distribution='uniform',
+                     type='Xavier',
+                     layer='Linear',
+                     distribution='uniform',
                      bias=0.),
                  **kwargs) -> None:
         if num_classes < 1:
@@ -52,8 +54,8 @@ class LinearProbeHead(BaseHead):
         if not 0 <= dropout_ratio < 1:
             raise ValueError(
                 f'dropout_ratio must be in [0, 1), got {dropout_ratio}')
-        super().__init__(num_classes, in_channels, loss_cls,
-                         init_cfg=init_cfg, **kwargs)
+        super().__init__(
+            num_classes, in_channels, loss_cls, init_cfg=init_cfg, **kwargs)
         self.normalize = normalize
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
         self.fc_cls = nn.Linear(in_channels, num_classes)

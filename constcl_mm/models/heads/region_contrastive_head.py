@@ -62,8 +62,10 @@ class RegionContrastiveHead(BaseModule):
         valid_a = valid_b = None
         if valid is not None:
             valid_a, valid_b = valid.bool().chunk(2, dim=0)
-        targets = [regions[k].float() if k in regions else None
-                   for k in ('target_a', 'target_b')]
+        targets = [
+            regions[k].float() if k in regions else None
+            for k in ('target_a', 'target_b')
+        ]
         with autocast_off(regions['inst_a']):
             out = region_infonce_loss(
                 regions['inst_a'].float(), regions['inst_b'].float(),

@@ -26,8 +26,11 @@ def cross_correlation(z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return out.reshape(n, 1, *out.shape[2:])
 
 
-def siamfc_labels(size: int, total_stride: int, pos_radius: float,
-                  neg_radius: float, device=None) -> torch.Tensor:
+def siamfc_labels(size: int,
+                  total_stride: int,
+                  pos_radius: float,
+                  neg_radius: float,
+                  device=None) -> torch.Tensor:
     """SiamFC's label map: 1 near the centre, 0 far away, 0.5 between.
 
     A response cell is positive when its L1 (city-block) distance to the
@@ -37,8 +40,7 @@ def siamfc_labels(size: int, total_stride: int, pos_radius: float,
     Returns:
         Tensor: ``(size, size)`` float labels.
     """
-    r = torch.arange(size, dtype=torch.float32, device=device) - (size -
-                                                                   1) / 2
+    r = torch.arange(size, dtype=torch.float32, device=device) - (size - 1) / 2
     dist = (r[:, None].abs() + r[None].abs()) * total_stride
     labels = torch.zeros(size, size, device=device)
     labels[dist < neg_radius] = 0.5
@@ -76,15 +78,17 @@ class SiamFCHead(BaseModule):
             adjust conv.
     """
 
-    def __init__(self,
-                 in_channels: int = 2048,
-                 adjust_channels: Optional[int] = 256,
-                 out_scale: float = 0.001,
-                 pos_radius: float = 16.,
-                 neg_radius: float = 0.,
-                 loss_weight: float = 1.0,
-                 init_cfg: Optional[Union[dict, List[dict]]] = dict(
-                     type='Kaiming', layer='Conv2d')) -> None:
+    def __init__(
+        self,
+        in_channels: int = 2048,
+        adjust_channels: Optional[int] = 256,
+        out_scale: float = 0.001,
+        pos_radius: float = 16.,
+        neg_radius: float = 0.,
+        loss_weight: float = 1.0,
+        init_cfg: Optional[Union[dict, List[dict]]] = dict(
+            type='Kaiming', layer='Conv2d')
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if pos_radius < 0 or neg_radius < 0:
             raise ValueError('pos_radius and neg_radius must be >= 0, got '
@@ -144,6 +148,8 @@ class SiamFCHead(BaseModule):
         weights[neg] = 0.5 / neg.sum().clamp(min=1)
         targets = labels.expand_as(responses)
         loss = F.binary_cross_entropy_with_logits(
-            responses.float(), targets, weights.expand_as(responses),
+            responses.float(),
+            targets,
+            weights.expand_as(responses),
             reduction='sum') / responses.shape[0]
         return dict(loss_siamfc=loss * self.loss_weight)

@@ -9,11 +9,11 @@ from ..utils.normalize import l2_normalize
 _LARGE_NUM = 1e9
 
 
-def match_regions(inst_a: torch.Tensor,
-                  inst_b: torch.Tensor,
-                  valid_a: Optional[torch.Tensor] = None,
-                  valid_b: Optional[torch.Tensor] = None
-                  ) -> Dict[str, torch.Tensor]:
+def match_regions(
+        inst_a: torch.Tensor,
+        inst_b: torch.Tensor,
+        valid_a: Optional[torch.Tensor] = None,
+        valid_b: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """Positive pairs: argmax cosine similarity of raw region features.
 
     ``S[b, i, j] = n(h_a[b, i]) . n(h_b[b, j])``; for a->b the target of
@@ -45,13 +45,13 @@ def match_regions(inst_a: torch.Tensor,
     return dict(similarity=sim, match_a2b=match_a2b, match_b2a=match_b2a)
 
 
-def region_infonce_one_way(query: torch.Tensor,
-                           target: torch.Tensor,
-                           match: torch.Tensor,
-                           query_valid: Optional[torch.Tensor] = None,
-                           target_valid: Optional[torch.Tensor] = None,
-                           temperature: float = 0.2
-                           ) -> Dict[str, torch.Tensor]:
+def region_infonce_one_way(
+        query: torch.Tensor,
+        target: torch.Tensor,
+        match: torch.Tensor,
+        query_valid: Optional[torch.Tensor] = None,
+        target_valid: Optional[torch.Tensor] = None,
+        temperature: float = 0.2) -> Dict[str, torch.Tensor]:
     """InfoNCE of reconstructed regions against the other view's regions.
 
     For query ``(b, i)`` the positive is ``target[b, match[b, i]]``; the
@@ -92,9 +92,9 @@ def region_infonce_one_way(query: torch.Tensor,
     matched = target.gather(1, match[..., None].expand(-1, -1,
                                                        target.shape[-1]))
     sim_pos = (query * matched).sum(-1)  # (b, N)
-    logits = torch.cat(
-        [(sim_pos / temperature).reshape(b * n, 1),
-         logits_neg.reshape(b * n, b_all * n)], dim=1)
+    logits = torch.cat([(sim_pos / temperature).reshape(b * n, 1),
+                        logits_neg.reshape(b * n, b_all * n)],
+                       dim=1)
     per_query = torch.logsumexp(logits, dim=1) - logits[:, 0]
     weights = query_valid.reshape(-1).to(per_query.dtype)
     loss = (per_query * weights).sum() / weights.sum().clamp_min(1e-12)
@@ -114,18 +114,18 @@ def region_infonce_one_way(query: torch.Tensor,
     return dict(loss=loss, **stats)
 
 
-def region_infonce_loss(inst_a: torch.Tensor,
-                        inst_b: torch.Tensor,
-                        inst_a2b: torch.Tensor,
-                        inst_b2a: torch.Tensor,
-                        valid_a: Optional[torch.Tensor] = None,
-                        valid_b: Optional[torch.Tensor] = None,
-                        temperature: float = 0.2,
-                        normalize: bool = True,
-                        mask_invalid_targets: bool = False,
-                        target_a: Optional[torch.Tensor] = None,
-                        target_b: Optional[torch.Tensor] = None
-                        ) -> Dict[str, torch.Tensor]:
+def region_infonce_loss(
+        inst_a: torch.Tensor,
+        inst_b: torch.Tensor,
+        inst_a2b: torch.Tensor,
+        inst_b2a: torch.Tensor,
+        valid_a: Optional[torch.Tensor] = None,
+        valid_b: Optional[torch.Tensor] = None,
+        temperature: float = 0.2,
+        normalize: bool = True,
+        mask_invalid_targets: bool = False,
+        target_a: Optional[torch.Tensor] = None,
+        target_b: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """The official ``InstanceContrastiveLoss`` (official_implementation.md
     §3.5): the paper's local InfoNCE ``L_local`` between the reconstructions
     ``z = g(h, F'_c)`` and the matched regions ``h'`` of the other view
@@ -176,15 +176,14 @@ def region_infonce_loss(inst_a: torch.Tensor,
             target_a = l2_normalize(target_a)
             target_b = l2_normalize(target_b)
     target_mask = mask_invalid_targets
-    matches = match_regions(inst_a, inst_b,
-                            valid_a if target_mask else None,
+    matches = match_regions(inst_a, inst_b, valid_a if target_mask else None,
                             valid_b if target_mask else None)
-    a2b = region_infonce_one_way(
-        inst_a2b, target_b, matches['match_a2b'], valid_a,
-        valid_b if target_mask else None, temperature)
-    b2a = region_infonce_one_way(
-        inst_b2a, target_a, matches['match_b2a'], valid_b,
-        valid_a if target_mask else None, temperature)
+    a2b = region_infonce_one_way(inst_a2b, target_b, matches['match_a2b'],
+                                 valid_a, valid_b if target_mask else None,
+                                 temperature)
+    b2a = region_infonce_one_way(inst_b2a, target_a, matches['match_b2a'],
+                                 valid_b, valid_a if target_mask else None,
+                                 temperature)
     out = {key: 0.5 * (a2b[key] + b2a[key]) for key in a2b}
     out.update(match_a2b=matches['match_a2b'], match_b2a=matches['match_b2a'])
     return out

@@ -43,23 +43,24 @@ def nearest_context_indices(query_starts: torch.Tensor,
     half = context_length // 2
     key_time = query_starts.double() + frame_interval * (
         temporal_stride * num_frames // 2)
-    centres = torch.arange(num_frames, device=query_starts.device,
-                           dtype=torch.double)
+    centres = torch.arange(
+        num_frames, device=query_starts.device, dtype=torch.double)
     frame_times = memory_starts.double()[:, None] + frame_interval * (
         temporal_stride * centres + (temporal_stride - 1) / 2)
     nearest = (frame_times - key_time[:, None]).abs().argmin(dim=1)
-    first = (nearest - half * stride).clamp(
-        0, num_frames - 1 - 2 * half * stride)
+    first = (nearest - half * stride).clamp(0,
+                                            num_frames - 1 - 2 * half * stride)
     steps = torch.arange(context_length, device=query_starts.device) * stride
     return first[:, None] + steps
 
 
-def projection_mlp(in_channels: int,
-                   hid_channels: int = 2048,
-                   out_channels: int = 128,
-                   num_hidden_layers: int = 3,
-                   norm_cfg: dict = dict(type='BN1d', momentum=0.1,
-                                         eps=1e-5)) -> nn.Sequential:
+def projection_mlp(
+    in_channels: int,
+    hid_channels: int = 2048,
+    out_channels: int = 128,
+    num_hidden_layers: int = 3,
+    norm_cfg: dict = dict(type='BN1d', momentum=0.1, eps=1e-5)
+) -> nn.Sequential:
     """``num_hidden_layers x [Linear(no bias), norm, ReLU] ->
     Linear(out_channels)``: the layout of ``GlobalContrastiveHead.mlp``.
 
@@ -152,31 +153,33 @@ class ContextCrossAttentionNeck(BaseModule):
             (``KERAS_LINEAR_INIT``).
     """
 
-    def __init__(self,
-                 in_channels: int = 2048,
-                 context_length: int = 5,
-                 crop_size: int = 4,
-                 sample_offset: float = 0.5,
-                 tx_channels: int = 128,
-                 num_layers: int = 3,
-                 num_heads: int = 3,
-                 dropout: float = 0.0,
-                 layer_norm_eps: float = 1e-12,
-                 use_positional_encoding: bool = True,
-                 pe_hidden_channels: int = 4,
-                 pe_channels: int = 8,
-                 out_channels: Optional[int] = None,
-                 normalize_inputs: bool = True,
-                 context_sampling: str = 'center',
-                 frame_interval: int = 2,
-                 temporal_stride: int = 2,
-                 region_mlp: Optional[dict] = dict(
-                     hid_channels=2048, out_channels=128,
-                     num_hidden_layers=3,
-                     norm_cfg=dict(type='BN1d', momentum=0.1, eps=1e-5)),
-                 spatial_pool: int = 1,
-                 init_cfg: Optional[Union[dict, List[dict]]] = (
-                     KERAS_LINEAR_INIT)) -> None:
+    def __init__(
+        self,
+        in_channels: int = 2048,
+        context_length: int = 5,
+        crop_size: int = 4,
+        sample_offset: float = 0.5,
+        tx_channels: int = 128,
+        num_layers: int = 3,
+        num_heads: int = 3,
+        dropout: float = 0.0,
+        layer_norm_eps: float = 1e-12,
+        use_positional_encoding: bool = True,
+        pe_hidden_channels: int = 4,
+        pe_channels: int = 8,
+        out_channels: Optional[int] = None,
+        normalize_inputs: bool = True,
+        context_sampling: str = 'center',
+        frame_interval: int = 2,
+        temporal_stride: int = 2,
+        region_mlp: Optional[dict] = dict(
+            hid_channels=2048,
+            out_channels=128,
+            num_hidden_layers=3,
+            norm_cfg=dict(type='BN1d', momentum=0.1, eps=1e-5)),
+        spatial_pool: int = 1,
+        init_cfg: Optional[Union[dict, List[dict]]] = (KERAS_LINEAR_INIT)
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         out_channels = in_channels if out_channels is None else out_channels
         if out_channels != in_channels:
@@ -217,9 +220,8 @@ class ContextCrossAttentionNeck(BaseModule):
     def _check_inputs(self, features: torch.Tensor,
                       boxes: torch.Tensor) -> None:
         if features.dim() != 5:
-            raise ValueError(
-                'features must be (2B, C, T, H, W), got shape '
-                f'{tuple(features.shape)}')
+            raise ValueError('features must be (2B, C, T, H, W), got shape '
+                             f'{tuple(features.shape)}')
         n2, c, t = features.shape[:3]
         if n2 % 2:
             raise ValueError(
@@ -229,9 +231,8 @@ class ContextCrossAttentionNeck(BaseModule):
             raise ValueError(f'features have {c} channels, the neck was built '
                              f'for in_channels={self.in_channels}')
         if boxes.dim() != 3 or boxes.shape[0] != n2 or boxes.shape[2] != 4:
-            raise ValueError(
-                f'boxes must be (2B, N, 4) = ({n2}, N, 4), got '
-                f'{tuple(boxes.shape)}')
+            raise ValueError(f'boxes must be (2B, N, 4) = ({n2}, N, 4), got '
+                             f'{tuple(boxes.shape)}')
         if boxes.numel() and (boxes.min() < 0 or boxes.max() > 1):
             raise ValueError(
                 'box coordinates must be normalised to [0, 1] of the crop, '
@@ -275,10 +276,11 @@ class ContextCrossAttentionNeck(BaseModule):
     def needs_clip_starts(self) -> bool:
         return self.context_length > 0 and self.context_sampling == 'nearest'
 
-    def context_indices(self, num_clips: int, num_frames: int,
+    def context_indices(self,
+                        num_clips: int,
+                        num_frames: int,
                         clip_starts: Optional[torch.Tensor] = None,
-                        device: Optional[torch.device] = None
-                        ) -> torch.Tensor:
+                        device: Optional[torch.device] = None) -> torch.Tensor:
         """``(2B, L)`` memory frames; row i is the memory that the *other*
         view's queries attend to in clip i."""
         centre = torch.tensor(
@@ -303,14 +305,17 @@ class ContextCrossAttentionNeck(BaseModule):
         mem_b = nearest_context_indices(starts_a, starts_b, *args)
         return torch.cat([mem_a, mem_b])
 
-    def memory(self, features: torch.Tensor,
+    def memory(self,
+               features: torch.Tensor,
                clip_starts: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Context memory tokens ``(2B, L*H*W, C')`` of normalised features."""
         n, _, t = features.shape[:3]
         index = self.context_indices(n, t, clip_starts, features.device)
         return context_memory(features, index, self.positional_encoding)
 
-    def reconstruct(self, query: torch.Tensor, memory: torch.Tensor,
+    def reconstruct(self,
+                    query: torch.Tensor,
+                    memory: torch.Tensor,
                     return_attention: bool = False):
         """``z = g(h, F'_c)`` (paper §3.2): regions decoded against a
         memory, projected (official_implementation.md §3.4)."""
@@ -323,8 +328,7 @@ class ContextCrossAttentionNeck(BaseModule):
                 features: torch.Tensor,
                 boxes: torch.Tensor,
                 clip_starts: Optional[torch.Tensor] = None,
-                return_attention: bool = False
-                ) -> Dict[str, torch.Tensor]:
+                return_attention: bool = False) -> Dict[str, torch.Tensor]:
         """Regions of each view reconstructed from the other view's context.
 
         Args:
@@ -355,11 +359,15 @@ class ContextCrossAttentionNeck(BaseModule):
                 out.update(inst_a2b=inst_a, inst_b2a=inst_b)
                 return out
             b, n, c = inst_a.shape
-            proj = self.region_mlp(torch.cat([inst_a, inst_b]).reshape(
-                2 * b * n, c)).reshape(2 * b, n, -1)
+            proj = self.region_mlp(
+                torch.cat([inst_a, inst_b]).reshape(2 * b * n,
+                                                    c)).reshape(2 * b, n, -1)
             proj_a, proj_b = proj.chunk(2, dim=0)
-            out.update(inst_a2b=proj_a, inst_b2a=proj_b, target_a=proj_a,
-                       target_b=proj_b)
+            out.update(
+                inst_a2b=proj_a,
+                inst_b2a=proj_b,
+                target_a=proj_a,
+                target_b=proj_b)
             return out
         memory_a, memory_b = self.memory(features, clip_starts).chunk(2, 0)
         a2b = self.reconstruct(inst_a, memory_b, return_attention)

@@ -142,8 +142,8 @@ class ActionTransformerHead(BBoxHeadAVA):
         decoder_channels = num_heads * tx_channels
         super().__init__(
             background_class=background_class,
-            temporal_pool_type='max' if query_temporal_pool == 'max' else
-            'avg',
+            temporal_pool_type='max'
+            if query_temporal_pool == 'max' else 'avg',
             spatial_pool_type=spatial_pool_type,
             in_channels=decoder_channels,  # width seen by fc_cls
             num_classes=num_classes,
@@ -156,9 +156,9 @@ class ActionTransformerHead(BBoxHeadAVA):
         self.query_temporal_pool = query_temporal_pool
         self.normalize_inputs = normalize_inputs
         self.positional_encoding, self.decoder = build_context_attention(
-            in_channels, tx_channels, num_layers, num_heads,
-            attention_dropout, layer_norm_eps, use_positional_encoding,
-            pe_hidden_channels, pe_channels)
+            in_channels, tx_channels, num_layers, num_heads, attention_dropout,
+            layer_norm_eps, use_positional_encoding, pe_hidden_channels,
+            pe_channels)
 
     def init_weights(self) -> None:
         """``fc_cls`` as in ``BBoxHeadAVA`` (Xavier normal); the decoder and
@@ -182,8 +182,8 @@ class ActionTransformerHead(BBoxHeadAVA):
         if self.context_length is not None:
             frames = context_frame_indices(context.shape[2],
                                            self.context_length)
-            index = torch.tensor(frames, device=context.device).expand(
-                context.shape[0], -1)
+            index = torch.tensor(
+                frames, device=context.device).expand(context.shape[0], -1)
         return context_memory(context, index, self.positional_encoding)
 
     def _check_inputs(self, roi_feats: Tensor, context: Optional[Tensor],
@@ -247,4 +247,3 @@ class ActionTransformerHead(BBoxHeadAVA):
                 f'context_length={self.context_length}, '
                 f'query_temporal_pool={self.query_temporal_pool!r}, '
                 f'normalize_inputs={self.normalize_inputs}')
-

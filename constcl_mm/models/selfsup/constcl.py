@@ -127,13 +127,18 @@ class ConSTCL(BaseModel):
                    device: torch.device) -> Optional[torch.Tensor]:
         """``(B,)`` int64 hash of each sample's ``filename`` metainfo, or None
         when a sample has no filename."""
-        names = [getattr(ds, 'metainfo', {}).get('filename')
-                 for ds in data_samples or ()]
+        names = [
+            getattr(ds, 'metainfo', {}).get('filename')
+            for ds in data_samples or ()
+        ]
         if not names or any(n is None for n in names):
             return None
-        ids = [int.from_bytes(hashlib.blake2b(
-            str(n).encode(), digest_size=8).digest(), 'little', signed=True)
-            for n in names]
+        ids = [
+            int.from_bytes(
+                hashlib.blake2b(str(n).encode(), digest_size=8).digest(),
+                'little',
+                signed=True) for n in names
+        ]
         return torch.tensor(ids, dtype=torch.int64, device=device)
 
     def check_global_batch(self, num_clips: int,
@@ -175,7 +180,8 @@ class ConSTCL(BaseModel):
                 f'train_dataloader.batch_size={batch} x world size {world}); '
                 'a repeated video is its own negative. The dataset is '
                 'probably smaller than the global batch. (Warned once.)',
-                logger='current', level=30)
+                logger='current',
+                level=30)
 
     @property
     def with_local(self) -> bool:
@@ -190,8 +196,7 @@ class ConSTCL(BaseModel):
                device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
         """Stacks per-video ``boxes (2, N, 4)`` into the ``(2B, N, 4)`` batch
         layout (view-1 rows first), with the ``box_valid`` masks."""
-        if not data_samples or any(
-                'boxes' not in ds for ds in data_samples):
+        if not data_samples or any('boxes' not in ds for ds in data_samples):
             raise ValueError(
                 'the local branch needs region boxes: every data sample must '
                 'carry `boxes` (2, N, 4), normalised [x1, y1, x2, y2] on each '
@@ -205,9 +210,8 @@ class ConSTCL(BaseModel):
             raise ValueError(f'{boxes.shape[0]} box sets for {num_clips} '
                              'clips: expected one per video (two views)')
         valid = torch.stack([
-            torch.as_tensor(ds.box_valid) if 'box_valid' in ds else
-            torch.ones(boxes.shape[1:3], dtype=torch.bool)
-            for ds in data_samples
+            torch.as_tensor(ds.box_valid) if 'box_valid' in ds else torch.ones(
+                boxes.shape[1:3], dtype=torch.bool) for ds in data_samples
         ]).to(device)
         boxes = boxes.transpose(0, 1).flatten(0, 1).float()
         valid = valid.transpose(0, 1).flatten(0, 1).bool()
@@ -225,7 +229,8 @@ class ConSTCL(BaseModel):
             [torch.as_tensor(ds.clip_starts) for ds in data_samples])
         return starts.t().reshape(-1).to(device)
 
-    def loss(self, inputs: torch.Tensor,
+    def loss(self,
+             inputs: torch.Tensor,
              data_samples: SampleList = None) -> Dict[str, torch.Tensor]:
         """Global and local losses with their statistics.
 

@@ -50,16 +50,16 @@ def crop_frames(frames: torch.Tensor, center: Tuple[float, float],
     t, c, h, w = frames.shape
     mean = frames.mean(dim=(2, 3), keepdim=True)
     sizes = torch.as_tensor(sizes, dtype=frames.dtype, device=frames.device)
-    steps = (torch.arange(out_size, dtype=frames.dtype, device=frames.device)
-             + 0.5) / out_size - 0.5
+    steps = (torch.arange(out_size, dtype=frames.dtype, device=frames.device) +
+             0.5) / out_size - 0.5
     xs = center[0] + steps[None] * sizes[:, None]  # (S, out)
     ys = center[1] + steps[None] * sizes[:, None]
     grid = torch.stack(
-        torch.broadcast_tensors(
-            (2 * xs / w - 1)[:, None, :], (2 * ys / h - 1)[:, :, None]),
+        torch.broadcast_tensors((2 * xs / w - 1)[:, None, :],
+                                (2 * ys / h - 1)[:, :, None]),
         dim=-1)  # (S, out, out, 2) as (x, y)
-    src = (frames - mean).reshape(1, t * c, h, w).expand(
-        len(sizes), -1, -1, -1)
+    src = (frames - mean).reshape(1, t * c, h,
+                                  w).expand(len(sizes), -1, -1, -1)
     out = F.grid_sample(
         src, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
     return out.reshape(len(sizes), t, c, out_size, out_size) + mean[None]
@@ -236,9 +236,11 @@ class SiamFC(BaseModel):
         raise RuntimeError(f'invalid mode {mode!r}; only supports loss, '
                            'predict and tensor')
 
-    def loss(self, inputs: Dict[str, torch.Tensor],
-             data_samples: Optional[SampleList] = None
-             ) -> Dict[str, torch.Tensor]:
+    def loss(
+            self,
+            inputs: Dict[str, torch.Tensor],
+            data_samples: Optional[SampleList] = None
+    ) -> Dict[str, torch.Tensor]:
         """SiamFC loss on exemplar/search pairs.
 
         Args:
@@ -250,8 +252,9 @@ class SiamFC(BaseModel):
         Returns:
             dict: ``loss_siamfc``.
         """
-        if not isinstance(inputs, dict) or set(inputs) != {'exemplar',
-                                                           'search'}:
+        if not isinstance(inputs, dict) or set(inputs) != {
+                'exemplar', 'search'
+        }:
             raise TypeError('training inputs must be dict(exemplar=..., '
                             'search=...)')
         responses = self.head(
@@ -285,8 +288,7 @@ class SiamFC(BaseModel):
         Returns:
             list[DetDataSample]: With ``pred_track_instances``.
         """
-        if inputs.dim() != 5 or inputs.shape[0] != 1 or len(
-                data_samples) != 1:
+        if inputs.dim() != 5 or inputs.shape[0] != 1 or len(data_samples) != 1:
             raise ValueError('one-pass evaluation tracks one frame at a time:'
                              ' use batch_size=1, got inputs '
                              f'{tuple(inputs.shape)}')
@@ -303,10 +305,10 @@ class SiamFC(BaseModel):
             if memo is None or memo['video_id'] != video_id or \
                     memo['frame_id'] != frame_id - 1:
                 raise RuntimeError(
-                    f'frame {frame_id} of video {video_id} arrived after '
-                    + ('nothing' if memo is None else
-                       f"frame {memo['frame_id']} of video "
-                       f"{memo['video_id']}") +
+                    f'frame {frame_id} of video {video_id} arrived after ' +
+                    ('nothing' if memo is
+                     None else f"frame {memo['frame_id']} of video "
+                     f"{memo['video_id']}") +
                     ': frames must come in order from frame 0 on one process '
                     '(use VideoSampler)')
             bbox, score = self.track(frames)
@@ -327,8 +329,8 @@ class SiamFC(BaseModel):
         """
         cfg = self.test_cfg
         x1, y1, x2, y2 = (float(v) for v in bbox)
-        if not (x2 > x1 and y2 > y1 and all(
-                math.isfinite(v) for v in (x1, y1, x2, y2))):
+        if not (x2 > x1 and y2 > y1
+                and all(math.isfinite(v) for v in (x1, y1, x2, y2))):
             raise ValueError(f'initial box {[x1, y1, x2, y2]} is not valid')
         center = ((x1 + x2) / 2, (y1 + y2) / 2)
         target_sz = (x2 - x1, y2 - y1)
@@ -336,8 +338,8 @@ class SiamFC(BaseModel):
         crop = crop_frames(frames, center, [z_sz], cfg['exemplar_size'])
         z_feat = self.extract_feat(crop)
         up = self.response_size * cfg['response_up']
-        hann = torch.hann_window(up, periodic=False, dtype=frames.dtype,
-                                 device=frames.device)
+        hann = torch.hann_window(
+            up, periodic=False, dtype=frames.dtype, device=frames.device)
         window = torch.outer(hann, hann)
         n = cfg['num_scales']
         exponents = torch.arange(n, dtype=torch.float64) - (n - 1) / 2
@@ -376,9 +378,12 @@ class SiamFC(BaseModel):
         self._check_response(responses, search, exemplar)
         up = self.response_size * cfg['response_up']
         responses = F.interpolate(
-            responses.float(), size=(up, up), mode='bicubic',
+            responses.float(),
+            size=(up, up),
+            mode='bicubic',
             align_corners=False)[:, 0]
-        penalty = torch.full((n, ), cfg['scale_penalty'],
+        penalty = torch.full((n, ),
+                             cfg['scale_penalty'],
                              device=responses.device)
         penalty[n // 2] = 1.
         responses = responses * penalty[:, None, None]

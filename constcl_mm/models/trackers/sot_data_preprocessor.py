@@ -23,20 +23,23 @@ class SOTDataPreprocessor(BaseDataPreprocessor):
         std (Sequence[float]): Per-channel std. Defaults to 127.5 x 3.
     """
 
-    def __init__(self,
-                 mean: Sequence[float] = (127.5, 127.5, 127.5),
-                 std: Sequence[float] = (127.5, 127.5, 127.5)) -> None:
+    def __init__(
+        self,
+        mean: Sequence[float] = (127.5, 127.5, 127.5),
+        std: Sequence[float] = (127.5, 127.5, 127.5)
+    ) -> None:
         super().__init__()
         if len(mean) != len(std):
             raise ValueError(f'mean {mean} and std {std} differ in length')
         if any(s <= 0 for s in std):
             raise ValueError(f'std must be > 0, got {std}')
-        self.register_buffer('mean',
-                             torch.tensor(mean, dtype=torch.float32).view(
-                                 1, 1, -1, 1, 1), False)
-        self.register_buffer('std',
-                             torch.tensor(std, dtype=torch.float32).view(
-                                 1, 1, -1, 1, 1), False)
+        self.register_buffer(
+            'mean',
+            torch.tensor(mean, dtype=torch.float32).view(1, 1, -1, 1, 1),
+            False)
+        self.register_buffer(
+            'std',
+            torch.tensor(std, dtype=torch.float32).view(1, 1, -1, 1, 1), False)
 
     def _batch(self, frames: Frames) -> torch.Tensor:
         if isinstance(frames, torch.Tensor):

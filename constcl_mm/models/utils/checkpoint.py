@@ -54,8 +54,7 @@ def select_res5(state: Mapping[str, torch.Tensor], target_keys,
     if has_global == has_local:
         raise ValueError(
             'pretrained_branch applies to a backbone with exactly one res5 '
-            'branch; this one has ' +
-            ('both' if has_global else 'none'))
+            'branch; this one has ' + ('both' if has_global else 'none'))
     src = GLOBAL_RES5 if pretrained_branch == 'global' else LOCAL_RES5
     dst = GLOBAL_RES5 if has_global else LOCAL_RES5
     if not any(k.startswith(src) for k in state):
@@ -89,8 +88,10 @@ def export_backbone_state(checkpoint: Mapping,
         raise CheckpointMismatchError(
             'the checkpoint holds no backbone (no conv1.* or backbone.conv1.* '
             'weights)')
-    keys = ['layer4.' + k.split('.', 1)[1] for k in state
-            if k.startswith((GLOBAL_RES5, LOCAL_RES5))]
+    keys = [
+        'layer4.' + k.split('.', 1)[1] for k in state
+        if k.startswith((GLOBAL_RES5, LOCAL_RES5))
+    ]
     return select_res5(state, keys, branch)
 
 
@@ -116,22 +117,26 @@ def load_backbone_checkpoint(backbone: nn.Module,
     checkpoint = CheckpointLoader.load_checkpoint(
         filename, map_location=map_location, logger=logger)
     target = backbone.state_dict()
-    state = select_res5(backbone_state_dict(checkpoint), target.keys(),
-                        pretrained_branch)
+    state = select_res5(
+        backbone_state_dict(checkpoint), target.keys(), pretrained_branch)
     missing = [k for k in target if k not in state]
     unexpected = [k for k in state if k not in target]
-    shapes = [f'{k}: checkpoint {tuple(state[k].shape)} vs model '
-              f'{tuple(target[k].shape)}' for k in target
-              if k in state and state[k].shape != target[k].shape]
+    shapes = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model '
+        f'{tuple(target[k].shape)}' for k in target
+        if k in state and state[k].shape != target[k].shape
+    ]
     if missing or unexpected or shapes:
 
         def show(keys):
-            return ', '.join(keys[:8]) + (
-                f' ... ({len(keys)} in all)' if len(keys) > 8 else '')
+            return ', '.join(keys[:8]) + (f' ... ({len(keys)} in all)'
+                                          if len(keys) > 8 else '')
 
-        lines = [f'checkpoint {filename} does not fit '
-                 f'{type(backbone).__name__} (is it from another '
-                 'architecture, or does pretrained_branch need setting?)']
+        lines = [
+            f'checkpoint {filename} does not fit '
+            f'{type(backbone).__name__} (is it from another '
+            'architecture, or does pretrained_branch need setting?)'
+        ]
         if missing:
             lines.append(f'missing keys: {show(missing)}')
         if unexpected:
@@ -140,6 +145,7 @@ def load_backbone_checkpoint(backbone: nn.Module,
             lines.append(f'shape mismatches: {show(shapes)}')
         raise CheckpointMismatchError('\n  '.join(lines))
     backbone.load_state_dict(state, strict=True)
-    print_log(f'loaded {len(state)} backbone tensors from {filename}'
-              + (f' ({pretrained_branch} res5)' if pretrained_branch else ''),
-              logger=logger)
+    print_log(
+        f'loaded {len(state)} backbone tensors from {filename}' +
+        (f' ({pretrained_branch} res5)' if pretrained_branch else ''),
+        logger=logger)

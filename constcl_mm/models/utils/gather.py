@@ -24,10 +24,11 @@ class _AllGatherWithGrad(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
         world_size = dist.get_world_size()
-        sizes = [torch.zeros(1, dtype=torch.long, device=x.device)
-                 for _ in range(world_size)]
-        dist.all_gather(sizes,
-                        torch.tensor([x.shape[0]], device=x.device))
+        sizes = [
+            torch.zeros(1, dtype=torch.long, device=x.device)
+            for _ in range(world_size)
+        ]
+        dist.all_gather(sizes, torch.tensor([x.shape[0]], device=x.device))
         sizes = [int(s.item()) for s in sizes]
         if len(set(sizes)) != 1:
             raise ValueError(

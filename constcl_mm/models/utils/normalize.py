@@ -2,7 +2,8 @@
 import torch
 
 
-def l2_normalize(x: torch.Tensor, dim: int = -1,
+def l2_normalize(x: torch.Tensor,
+                 dim: int = -1,
                  eps: float = 1e-12) -> torch.Tensor:
     """L2 normalisation with TensorFlow's epsilon convention.
 

@@ -71,10 +71,9 @@ def roi_align_bins(features: torch.Tensor,
 
     wy = wy[..., :, None].unsqueeze(1)  # (B, 1, N, crop, 1)
     wx = wx[..., None, :].unsqueeze(1)  # (B, 1, N, 1, crop)
-    out = (corner(y0, x0) * (1 - wy) * (1 - wx) +
-           corner(y0, x1) * (1 - wy) * wx +
-           corner(y1, x0) * wy * (1 - wx) +
-           corner(y1, x1) * wy * wx)
+    out = (
+        corner(y0, x0) * (1 - wy) * (1 - wx) + corner(y0, x1) * (1 - wy) * wx +
+        corner(y1, x0) * wy * (1 - wx) + corner(y1, x1) * wy * wx)
     return out.permute(0, 2, 1, 3, 4)
 
 

@@ -18,8 +18,7 @@ import torch.nn.functional as F
 
 
 def tf_same_pads(sizes: Sequence[int], kernel: Sequence[int],
-                 stride: Sequence[int],
-                 dilation: Sequence[int]) -> List[int]:
+                 stride: Sequence[int], dilation: Sequence[int]) -> List[int]:
     """``F.pad`` amounts (last dim first) for TF 'SAME' on (T, H, W)."""
     pads: List[int] = []
     for n, k, s, d in reversed(list(zip(sizes, kernel, stride, dilation))):
@@ -44,8 +43,8 @@ class MaxPool3dTFSame(nn.MaxPool3d):
         pads = tf_same_pads(x.shape[2:], self.kernel_size, self.stride,
                             (1, 1, 1))
         x = F.pad(x, pads, value=float('-inf'))
-        return F.max_pool3d(x, self.kernel_size, self.stride, 0,
-                            self.dilation, self.ceil_mode)
+        return F.max_pool3d(x, self.kernel_size, self.stride, 0, self.dilation,
+                            self.ceil_mode)
 
 
 def convert_to_tf_same_padding(module: nn.Module) -> nn.Module:
@@ -61,8 +60,8 @@ def convert_to_tf_same_padding(module: nn.Module) -> nn.Module:
         nn.Module: ``module``.
     """
     for name, child in module.named_children():
-        padded = isinstance(child, nn.Conv3d) and any(
-            p > 0 for p in child.padding)
+        padded = isinstance(child, nn.Conv3d) and any(p > 0
+                                                      for p in child.padding)
         if padded:
             child.__class__ = Conv3dTFSame
             child.padding = (0, 0, 0)

@@ -24,8 +24,7 @@ _NECK_RULES = (
      'decoder.layers.{0}.{1}.layer_norm'),
     (r'dense/(kernel|bias)', 'projection'),
 )
-_LEAF = {'kernel': 'weight', 'bias': 'bias', 'gamma': 'weight',
-         'beta': 'bias'}
+_LEAF = {'kernel': 'weight', 'bias': 'bias', 'gamma': 'weight', 'beta': 'bias'}
 
 
 def tf_neck_name_to_torch(tf_name: str) -> Tuple[str, bool]:
@@ -54,9 +53,8 @@ def tf_neck_name_to_torch(tf_name: str) -> Tuple[str, bool]:
     raise KeyError(f'no constcl_mm parameter for TF weight {tf_name!r}')
 
 
-def convert_tf_neck_weights(
-        weights: Mapping[str, np.ndarray],
-        prefix: str = '') -> Dict[str, torch.Tensor]:
+def convert_tf_neck_weights(weights: Mapping[str, np.ndarray],
+                            prefix: str = '') -> Dict[str, torch.Tensor]:
     """Converts InstanceReconstructor weights to a neck state dict.
 
     Args:

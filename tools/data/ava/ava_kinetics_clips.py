@@ -26,8 +26,8 @@ Usage::
         --missing missing_val.txt
 """
 import argparse
-import sys
 import csv
+import sys
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
@@ -54,8 +54,8 @@ def read_kinetics_csv(path: str) -> Dict[str, List[Tuple[int, int]]]:
     return dict(clips)
 
 
-def match(path: str, index, all_kinetics: bool
-          ) -> Tuple[List[str], List[Tuple[str, str]], int]:
+def match(path: str, index,
+          all_kinetics: bool) -> Tuple[List[str], List[Tuple[str, str]], int]:
     """Covered csv lines, missing ``(youtube_id, timestamp)`` keyframes and
     the number of Kinetics keyframes of one csv."""
     covered_lines, missing = [], {}
@@ -89,19 +89,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--clip-index', help='read the clips from this list instead')
     parser.add_argument(
-        '--mixed', action='store_true',
+        '--mixed',
+        action='store_true',
         help='the csv files mix AVA and Kinetics rows (default: Kinetics '
         'only)')
     parser.add_argument('--clip-list', help='write the clips found here')
     parser.add_argument(
-        '--covered-csv', help='write the rows of covered keyframes here '
+        '--covered-csv',
+        help='write the rows of covered keyframes here '
         '(one csv: give a single input)')
     parser.add_argument('--missing', help='write missing keyframes here')
-    parser.add_argument('--kinetics-csv', nargs='*', default=[],
-                        help='Kinetics-700 csv files, for --to-download')
-    parser.add_argument('--to-download',
-                        help='write youtube_id,time_start,time_end of the '
-                        'clips of the missing keyframes here')
+    parser.add_argument(
+        '--kinetics-csv',
+        nargs='*',
+        default=[],
+        help='Kinetics-700 csv files, for --to-download')
+    parser.add_argument(
+        '--to-download',
+        help='write youtube_id,time_start,time_end of the '
+        'clips of the missing keyframes here')
     args = parser.parse_args(argv)
     if args.frame_root is None and args.clip_index is None:
         parser.error('give --frame-root or --clip-index')
@@ -144,9 +150,9 @@ def main(argv=None) -> int:
     return 0
 
 
-def read_kinetics_clips_for(missing: List[Tuple[str, str]],
-                            kinetics_csvs: List[str]
-                            ) -> List[Tuple[str, int, int]]:
+def read_kinetics_clips_for(
+        missing: List[Tuple[str, str]],
+        kinetics_csvs: List[str]) -> List[Tuple[str, int, int]]:
     """The Kinetics-700 clips containing the missing keyframes."""
     clips: Dict[str, List[Tuple[int, int]]] = defaultdict(list)
     for path in kinetics_csvs:
@@ -154,9 +160,10 @@ def read_kinetics_clips_for(missing: List[Tuple[str, str]],
             clips[ytid] += spans
     wanted = set()
     for ytid, ts in missing:
-        found: Optional[tuple] = find_clip(
-            [(s, e, '') for s, e in clips.get(ytid, ())],
-            parse_ava_row([ytid, ts], 'missing')[1])
+        found: Optional[tuple] = find_clip([(s, e, '')
+                                            for s, e in clips.get(ytid, ())],
+                                           parse_ava_row([ytid, ts],
+                                                         'missing')[1])
         if found is not None:
             wanted.add((ytid, found[0], found[1]))
     return sorted(wanted)

@@ -76,8 +76,11 @@ def ffmpeg_command(video: str,
     if short_side:
         vf += (f",scale='if(gt(iw,ih),-2,{short_side})':"
                f"'if(gt(iw,ih),{short_side},-2)'")
-    cmd += ['-i', video, '-vf', vf, '-q:v', str(quality), '-start_number',
-            '1', osp.join(out_dir, tmpl)]
+    cmd += [
+        '-i', video, '-vf', vf, '-q:v',
+        str(quality), '-start_number', '1',
+        osp.join(out_dir, tmpl)
+    ]
     return cmd
 
 
@@ -88,8 +91,7 @@ def round_near(x: float) -> int:
 
 
 def resample(frames: Iterator[Tuple[float, np.ndarray]], fps: int,
-             start: float, duration: Optional[float]
-             ) -> Iterator[np.ndarray]:
+             start: float, duration: Optional[float]) -> Iterator[np.ndarray]:
     """Constant-rate frames from ``(time, frame)`` pairs in time order.
 
     Output slot ``k`` (time ``start + k / fps``) holds the last input frame
@@ -116,16 +118,20 @@ def resample(frames: Iterator[Tuple[float, np.ndarray]], fps: int,
         yield last
 
 
-def pyav_frames(video: str, start: float, duration: Optional[float]
-                ) -> Iterator[Tuple[float, np.ndarray]]:
+def pyav_frames(
+        video: str, start: float,
+        duration: Optional[float]) -> Iterator[Tuple[float, np.ndarray]]:
     """Decoded ``(seconds, RGB frame)`` pairs from ``start`` on."""
     import av
     with av.open(video) as container:
         stream = container.streams.video[0]
         stream.thread_type = 'AUTO'
         if start > 0:
-            container.seek(int(start / stream.time_base), stream=stream,
-                           any_frame=False, backward=True)
+            container.seek(
+                int(start / stream.time_base),
+                stream=stream,
+                any_frame=False,
+                backward=True)
         end = None if duration is None else start + duration
         for frame in container.decode(stream):
             if frame.pts is None:
@@ -163,10 +169,10 @@ def extract_pyav(video: str,
     start = start or 0.0
     count = 0
     for count, frame in enumerate(
-            resample(pyav_frames(video, start, duration), fps, start,
-                     duration), 1):
-        write_jpeg(osp.join(out_dir, tmpl.format(count)), frame, short_side,
-                   quality)
+            resample(
+                pyav_frames(video, start, duration), fps, start, duration), 1):
+        write_jpeg(
+            osp.join(out_dir, tmpl.format(count)), frame, short_side, quality)
     if count == 0:
         raise RuntimeError(f'no frame decoded from {video} after {start} s')
     return count
@@ -179,22 +185,33 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('out_root', help='frame folders are created here')
     parser.add_argument('--fps', type=int, default=30)
     parser.add_argument(
-        '--start', type=float, default=None,
+        '--start',
+        type=float,
+        default=None,
         help='first second (AVA: 900); frame 1 is at this time')
     parser.add_argument(
-        '--duration', type=float, default=None,
+        '--duration',
+        type=float,
+        default=None,
         help='seconds to extract (AVA: 901)')
     parser.add_argument(
-        '--short-side', type=int, default=None,
+        '--short-side',
+        type=int,
+        default=None,
         help='resize so that the short side has this length (default: keep)')
     parser.add_argument(
-        '--quality', type=int, default=2,
+        '--quality',
+        type=int,
+        default=2,
         help='JPEG quality, ffmpeg -q:v scale (2 = high)')
     parser.add_argument(
-        '--backend', choices=['auto', 'ffmpeg', 'pyav'], default='auto',
+        '--backend',
+        choices=['auto', 'ffmpeg', 'pyav'],
+        default='auto',
         help='auto: ffmpeg if on PATH, else PyAV')
     parser.add_argument(
-        '--overwrite', action='store_true',
+        '--overwrite',
+        action='store_true',
         help='re-extract folders that already hold frames')
     parser.add_argument(
         '--dry-run', action='store_true', help='print ffmpeg commands only')
@@ -211,17 +228,17 @@ def main(argv=None) -> int:
         for video in videos:
             out_dir = osp.join(args.out_root,
                                osp.splitext(osp.basename(video))[0])
-            print(shlex.join(
-                ffmpeg_command(video, out_dir, args.fps, args.start,
-                               args.duration, args.short_side,
-                               args.quality)))
+            print(
+                shlex.join(
+                    ffmpeg_command(video, out_dir, args.fps, args.start,
+                                   args.duration, args.short_side,
+                                   args.quality)))
         return 0
     from mmengine.utils import ProgressBar
     failed = []
     progress = ProgressBar(len(videos))
     for video in videos:
-        out_dir = osp.join(args.out_root,
-                           osp.splitext(osp.basename(video))[0])
+        out_dir = osp.join(args.out_root, osp.splitext(osp.basename(video))[0])
         if osp.isdir(out_dir) and os.listdir(out_dir) and \
                 not args.overwrite:
             progress.update()
@@ -243,8 +260,9 @@ def main(argv=None) -> int:
     print(f'\n{len(videos) - len(failed)} of {len(videos)} videos '
           f'extracted to {args.out_root} ({backend}, {args.fps} fps)')
     if failed:
-        print(f'{len(failed)} failed:\n  ' + '\n  '.join(failed),
-              file=sys.stderr)
+        print(
+            f'{len(failed)} failed:\n  ' + '\n  '.join(failed),
+            file=sys.stderr)
         return 1
     return 0
 

@@ -101,8 +101,7 @@ def build_lists(ann_dir: str,
             unused += len(roles['unused'])
         for subset, entries in lists.items():
             out = osp.join(out_dir, f'hmdb51_{subset}_split_{k}_videos.txt')
-            summary[out] = write_present_list(out, entries, video_dir,
-                                              strict)
+            summary[out] = write_present_list(out, entries, video_dir, strict)
             if subset == 'train':
                 summary[out]['unused'] = unused
     return summary
@@ -111,16 +110,19 @@ def build_lists(ann_dir: str,
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='HMDB51 official split files -> mmaction2 lists')
-    parser.add_argument('ann_dir', help='folder with the 153 '
-                        '<class>_test_split<k>.txt files')
+    parser.add_argument(
+        'ann_dir',
+        help='folder with the 153 '
+        '<class>_test_split<k>.txt files')
     parser.add_argument('--out-dir', default='data/hmdb51')
     parser.add_argument('--splits', type=int, nargs='+', default=[1, 2, 3])
     parser.add_argument(
-        '--video-dir', help='check that every video exists under this '
+        '--video-dir',
+        help='check that every video exists under this '
         'folder; missing ones are left out, counted and listed in '
         '*_missing.txt')
-    parser.add_argument('--strict', action='store_true',
-                        help='fail when a video is missing')
+    parser.add_argument(
+        '--strict', action='store_true', help='fail when a video is missing')
     return parser.parse_args(argv)
 
 
@@ -134,8 +136,8 @@ def main(argv=None) -> None:
             extra.append(f'{counts["missing"]} missing (left out)')
         if 'unused' in counts:
             extra.append(f'{counts["unused"]} flagged 0 (unused)')
-        print(f'{path}: {counts["written"]} videos'
-              + (', ' + ', '.join(extra) if extra else ''))
+        print(f'{path}: {counts["written"]} videos' +
+              (', ' + ', '.join(extra) if extra else ''))
 
 
 if __name__ == '__main__':

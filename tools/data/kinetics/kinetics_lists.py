@@ -80,7 +80,8 @@ def _seconds(value: str, where: str, field: str) -> int:
     return int(number)
 
 
-def video_name(row: Dict[str, str], where: str,
+def video_name(row: Dict[str, str],
+               where: str,
                class_dirs: bool = True) -> str:
     """``<class_dir>/<id>_<start:06d>_<end:06d>.mp4`` of one csv row."""
     youtube_id = (row.get('youtube_id') or '').strip()
@@ -97,7 +98,8 @@ def video_name(row: Dict[str, str], where: str,
     return name
 
 
-def parse_csv(path: str, classes: Sequence[str],
+def parse_csv(path: str,
+              classes: Sequence[str],
               class_dirs: bool = True) -> List[Entry]:
     """Entries of one csv; every label must be one of ``classes``."""
     index = {name: i for i, name in enumerate(classes)}
@@ -164,8 +166,8 @@ def build_lists(csvs: Dict[str, str],
     for subset, path in csvs.items():
         entries = parse_csv(path, classes, class_dirs)
         out = osp.join(out_dir, f'{dataset}_{subset}_list_videos.txt')
-        summary[out] = write_present_list(out, entries,
-                                          video_dirs.get(subset), strict)
+        summary[out] = write_present_list(out, entries, video_dirs.get(subset),
+                                          strict)
     return summary
 
 
@@ -173,22 +175,34 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Kinetics csv annotations -> mmaction2 lists')
     parser.add_argument(
-        '--csv', nargs=2, action='append', required=True,
-        metavar=('SUBSET', 'CSV'), help='e.g. --csv train kinetics_train.csv '
+        '--csv',
+        nargs=2,
+        action='append',
+        required=True,
+        metavar=('SUBSET', 'CSV'),
+        help='e.g. --csv train kinetics_train.csv '
         '(repeat for val / test)')
     parser.add_argument('--out-dir', default='data/kinetics400')
-    parser.add_argument('--dataset', default='kinetics400',
-                        help='prefix of the list file names')
+    parser.add_argument(
+        '--dataset',
+        default='kinetics400',
+        help='prefix of the list file names')
     parser.add_argument('--label-map', help='class order, one per line')
     parser.add_argument(
-        '--video-dir', nargs=2, action='append', default=[],
-        metavar=('SUBSET', 'DIR'), help='check the videos of SUBSET under '
+        '--video-dir',
+        nargs=2,
+        action='append',
+        default=[],
+        metavar=('SUBSET', 'DIR'),
+        help='check the videos of SUBSET under '
         'DIR; missing ones are left out, counted and listed in '
         '*_missing.txt')
-    parser.add_argument('--flat', action='store_true',
-                        help='videos are not in per-class folders')
-    parser.add_argument('--strict', action='store_true',
-                        help='fail when a video is missing')
+    parser.add_argument(
+        '--flat',
+        action='store_true',
+        help='videos are not in per-class folders')
+    parser.add_argument(
+        '--strict', action='store_true', help='fail when a video is missing')
     return parser.parse_args(argv)
 
 
@@ -200,9 +214,9 @@ def main(argv=None) -> None:
     summary = build_lists(csvs, args.out_dir, args.dataset, args.label_map,
                           dict(args.video_dir), not args.flat, args.strict)
     for path, counts in summary.items():
-        print(f'{path}: {counts["written"]} videos'
-              + (f', {counts["missing"]} missing (left out)'
-                 if counts['missing'] else ''))
+        print(f'{path}: {counts["written"]} videos' +
+              (f', {counts["missing"]} missing (left out)'
+               if counts['missing'] else ''))
 
 
 if __name__ == '__main__':

@@ -25,17 +25,17 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-
 from mmengine.utils import ProgressBar
 
-from constcl_mm.datasets.otb_dataset import (OTB100_TARGETS,
-                                             OTBTarget, load_sot_bboxes)
+from constcl_mm.datasets.otb_dataset import (OTB100_TARGETS, OTBTarget,
+                                             load_sot_bboxes)
 
 HEADER = ('# OTB-2015 targets: name,video_path,ann_path,start_frame_id,'
           'end_frame_id,framename_template (paths relative to the root)')
 
 
-def check_target(root: str, target: OTBTarget,
+def check_target(root: str,
+                 target: OTBTarget,
                  all_frames: bool = False) -> Optional[str]:
     """The first problem found with a target, or None."""
     img_dir = osp.join(root, target.img_dir)
@@ -53,8 +53,8 @@ def check_target(root: str, target: OTBTarget,
                                      and target.start > 1):
         return (f'{ann} has {len(boxes)} boxes for frames '
                 f'{target.start}-{target.end}')
-    frames = range(target.start, target.end + 1) if all_frames else (
-        target.start, target.end)
+    frames = range(target.start, target.end +
+                   1) if all_frames else (target.start, target.end)
     for n in frames:
         path = osp.join(img_dir, target.framename_template % n)
         if not osp.isfile(path):
@@ -68,10 +68,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         '--out', help='info file (default: <root>/otb100_infos.txt)')
     parser.add_argument(
-        '--check-frames', action='store_true',
+        '--check-frames',
+        action='store_true',
         help='check that every frame file exists, not only the first/last')
     parser.add_argument(
-        '--allow-missing', action='store_true',
+        '--allow-missing',
+        action='store_true',
         help='write the valid targets even if some are missing or broken')
     args = parser.parse_args(argv)
     out = args.out or osp.join(args.root, 'otb100_infos.txt')
@@ -82,8 +84,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         problem = check_target(args.root, target, args.check_frames)
         if problem is None:
             rows.append(','.join(
-                str(v) for v in (target.name, target.img_dir,
-                                 target.ann_path, target.start, target.end,
+                str(v) for v in (target.name, target.img_dir, target.ann_path,
+                                 target.start, target.end,
                                  target.framename_template)))
         else:
             problems.append(f'{target.name}: {problem}')
@@ -92,9 +94,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     for p in problems:
         print(p, file=sys.stderr)
     if problems and not args.allow_missing:
-        print(f'{len(problems)} of {len(OTB100_TARGETS)} targets have '
-              'problems; nothing written (--allow-missing writes the rest)',
-              file=sys.stderr)
+        print(
+            f'{len(problems)} of {len(OTB100_TARGETS)} targets have '
+            'problems; nothing written (--allow-missing writes the rest)',
+            file=sys.stderr)
         return 1
     with open(out, 'w') as f:
         f.write('\n'.join([HEADER] + rows) + '\n')

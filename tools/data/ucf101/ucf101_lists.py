@@ -111,8 +111,8 @@ def parse_testlist(path: str, classes: Sequence[str]) -> List[Entry]:
         if len(parts) != 1:
             raise AnnotationError(
                 f'{where}: expected "<Class>/<video>.avi", got {line!r}')
-        entries.append((parts[0].replace('\\', '/'),
-                        _label_of(parts[0], lookup, where)))
+        entries.append(
+            (parts[0].replace('\\', '/'), _label_of(parts[0], lookup, where)))
     return entries
 
 
@@ -138,24 +138,26 @@ def build_lists(ann_dir: str,
                                      parse_testlist)):
             entries = parse(osp.join(ann_dir, name), classes)
             out = osp.join(out_dir, f'ucf101_{subset}_split_{k}_videos.txt')
-            summary[out] = write_present_list(out, entries, video_dir,
-                                              strict)
+            summary[out] = write_present_list(out, entries, video_dir, strict)
     return summary
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='UCF101 official split files -> mmaction2 lists')
-    parser.add_argument('ann_dir', help='folder with classInd.txt, '
-                        'trainlist0X.txt and testlist0X.txt')
+    parser.add_argument(
+        'ann_dir',
+        help='folder with classInd.txt, '
+        'trainlist0X.txt and testlist0X.txt')
     parser.add_argument('--out-dir', default='data/ucf101')
     parser.add_argument('--splits', type=int, nargs='+', default=[1, 2, 3])
     parser.add_argument(
-        '--video-dir', help='check that every video exists under this '
+        '--video-dir',
+        help='check that every video exists under this '
         'folder; missing ones are left out, counted and listed in '
         '*_missing.txt')
-    parser.add_argument('--strict', action='store_true',
-                        help='fail when a video is missing')
+    parser.add_argument(
+        '--strict', action='store_true', help='fail when a video is missing')
     return parser.parse_args(argv)
 
 
@@ -164,9 +166,9 @@ def main(argv=None) -> None:
     summary = build_lists(args.ann_dir, args.out_dir, args.splits,
                           args.video_dir, args.strict)
     for path, counts in summary.items():
-        print(f'{path}: {counts["written"]} videos'
-              + (f', {counts["missing"]} missing (left out)'
-                 if counts['missing'] else ''))
+        print(f'{path}: {counts["written"]} videos' +
+              (f', {counts["missing"]} missing (left out)'
+               if counts['missing'] else ''))
 
 
 if __name__ == '__main__':
