@@ -3,7 +3,7 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install lint test demo clean-venv
+.PHONY: install lint test test-extra demo clean-venv
 
 install:
 	bash tools/install.sh
@@ -13,6 +13,10 @@ lint: install
 
 test: install
 	$(PY) -m pytest
+
+# Opt-in checks on an optional data folder (CONSTCL_SHARED, default ../shared).
+test-extra: install
+	$(PY) -m pytest tests_extra
 
 demo: install
 	$(PY) tools/demo.py

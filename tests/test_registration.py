@@ -9,6 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
+from helpers.otb import crossing_dir
 from helpers.paths import data_path
 from mmaction import registry as mmaction_registry
 from mmdet import registry as mmdet_registry
@@ -54,9 +55,9 @@ def fixtures(tmp_path_factory):
     frames.write_text('imgs 10\n')
     otb = root / 'otb'
     otb.mkdir()
-    os.symlink(data_path('otb_Crossing'), otb / 'Crossing')
+    os.symlink(crossing_dir(), otb / 'Crossing')
     got = root / 'got10k'
-    make_got10k_fixture(str(got), data_path('otb_Crossing'))
+    make_got10k_fixture(str(got), crossing_dir())
     proposals = root / 'proposals.pkl'
     with open(proposals, 'wb') as f:
         pickle.dump(

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-${VENV:-.venv}/bin/python}"
-PATHS=(constcl_mm tools tests configs benchmarks setup.py)
+PATHS=(constcl_mm tools tests tests_extra configs benchmarks setup.py)
 status=0
 echo "[lint] flake8"
 "$PY" -m flake8 "${PATHS[@]}" || status=1

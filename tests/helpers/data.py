@@ -8,7 +8,8 @@ import numpy as np
 from helpers.paths import data_path
 from mmcv.transforms import Compose
 
-#: Real clips of ../shared/data (all 256x340 except where noted).
+#: Real clips of tests/data (mmaction2's test data; all 256x340 except where
+#: noted).
 TEST_MP4 = ('mmaction2', 'tests', 'data', 'test.mp4')  # 300 frames
 DEMO_MP4 = ('mmaction2', 'demo', 'demo.mp4')  # 280 frames
 SHORT_MP4 = ('mmaction2', 'tests', 'data', 'rawvideo_dataset', 'part_0.mp4'

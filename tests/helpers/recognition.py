@@ -29,8 +29,8 @@ ALL_CONFIGS = sorted(glob.glob(osp.join(CONFIG_DIR, '*', '*.py')))
 
 # Real clips with a made-up 2-class label file (labels only need to exist).
 CLIPS = [
-    ('tiny-ucf101/v_Basketball_g01_c01.avi', 0),
-    ('tiny-ucf101/abseiling_k400.mp4', 1),
+    ('mmaction2/demo/demo.mp4', 0),
+    ('mmaction2/tests/data/rawvideo_dataset/part_0.mp4', 1),
     ('mmaction2/tests/data/test.mp4', 1),
     ('mmaction2/tests/data/test.avi', 0),
 ]
@@ -38,7 +38,7 @@ CLIPS = [
 
 def write_label_file(path: str) -> str:
     for clip, _ in CLIPS:
-        data_path(clip)  # fails clearly when ../shared is absent
+        data_path(clip)  # fails clearly, naming the missing file
     with open(path, 'w') as f:
         f.writelines(f'{clip} {label}\n' for clip, label in CLIPS)
     return path

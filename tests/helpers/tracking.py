@@ -1,6 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Helpers: a pixel backbone (the tracker's geometry without learning), a
-synthetic moving-pattern sequence, a GOT-10k fixture from real frames."""
+synthetic moving-pattern sequence, a GOT-10k fixture from OTB frames."""
 import os
 import os.path as osp
 
@@ -71,7 +71,7 @@ def moving_pattern(length: int = 12,
 
 
 def make_got10k_fixture(root: str, crossing_dir: str) -> str:
-    """GOT-10k-format sequences cut from the real OTB Crossing frames.
+    """GOT-10k-format sequences cut from an OTB Crossing folder.
 
     * ``crossing_a``: frames 1-60;
     * ``crossing_b``: frames 61-120, target marked absent in its first 10;

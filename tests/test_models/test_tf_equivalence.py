@@ -1,16 +1,16 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Our modules against vectors computed by the official TF code.
 
-The reference file is ``../shared/reference/constcl_tf_reference.npz`` or the
-path in ``CONSTCL_TF_REFERENCE``; every size is inferred from its arrays.
+The reference file is ``tests/data/tf_reference/constcl_tf_reference.npz``
+(see tests/data/README.md) or the path in ``CONSTCL_TF_REFERENCE``; every
+size is inferred from its arrays.
 """
-import os
 import re
 
 import numpy as np
 import pytest
 import torch
-from helpers.paths import shared_path
+from helpers.paths import tf_reference_path
 
 from constcl_mm.models.losses import nt_xent_loss, region_infonce_loss
 from constcl_mm.models.necks import ContextCrossAttentionNeck
@@ -22,9 +22,7 @@ TOL = 1e-5
 
 @pytest.fixture(scope='module')
 def ref():
-    path = os.environ.get('CONSTCL_TF_REFERENCE') or shared_path(
-        'reference', 'constcl_tf_reference.npz')
-    with np.load(path) as data:
+    with np.load(tf_reference_path()) as data:
         return {k: data[k] for k in data.files}
 
 

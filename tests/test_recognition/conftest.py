@@ -13,6 +13,6 @@ def pretrain_ckpt(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def label_file(tmp_path_factory):
-    """A 2-class list file over real clips of ../shared/data."""
+    """A 2-class list file over real clips of tests/data."""
     path = str(tmp_path_factory.mktemp('labels') / 'tiny_list.txt')
     return write_label_file(path)

@@ -1,8 +1,8 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Linear probing and fine-tuning through tools/train.py and tools/test.py.
 
-Real clips of ../shared/data (a UCF101 and a Kinetics-400 clip, mmaction2's
-test clips) with a 2-class label file, a ConST-CL pretraining-style
+Real clips of tests/data (mmaction2's Kinetics-400 demo clip and its test
+clips) with a 2-class label file, a ConST-CL pretraining-style
 checkpoint, the paper configs shrunk by ``--cfg-options`` (4-frame clips,
 32 px, 1 clip x 1 crop, 1 epoch of 2 iterations), mmaction2's AccMetric.
 """

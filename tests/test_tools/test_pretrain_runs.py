@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers.paths import REPO_ROOT, data_path
+from helpers.paths import REPO_ROOT, data_path, package_clip
 from test_launchers import free_port, run_env
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'constcl',
@@ -19,8 +19,8 @@ def video_list(tmp_path_factory):
     videos = [
         data_path('mmaction2', 'demo', 'demo.mp4'),
         data_path('mmaction2', 'tests', 'data', 'test.mp4'),
-        data_path('tiny-ucf101', 'abseiling_k400.mp4'),
-        data_path('tiny-ucf101', 'v_Basketball_g01_c01.avi')
+        package_clip('bikes.mp4'),
+        data_path('mmaction2', 'tests', 'data', 'test.avi')
     ]
     path = tmp_path_factory.mktemp('lists') / 'videos.txt'
     path.write_text(''.join(f'{v}\n' for v in videos))

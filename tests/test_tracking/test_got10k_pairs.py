@@ -1,11 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""SiamFC training pairs from a GOT-10k-format fixture of real frames."""
+"""SiamFC training pairs from a GOT-10k-format fixture of generated frames."""
 import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from helpers.paths import data_path
+from helpers.otb import crossing_dir
 from helpers.tracking import make_got10k_fixture
 
 from constcl_mm.datasets import GOT10kPairDataset
@@ -27,7 +27,7 @@ PIPELINE = [
 @pytest.fixture(scope='module')
 def got_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('got10k'))
-    make_got10k_fixture(root, data_path('otb_Crossing'))
+    make_got10k_fixture(root, crossing_dir())
     return root
 
 

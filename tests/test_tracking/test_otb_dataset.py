@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from helpers.paths import data_path
+from helpers.otb import crossing_dir
 
 from constcl_mm.datasets import (OTB100_TARGETS, OTB100Dataset, VideoSampler,
                                  load_sot_bboxes, parse_otb_infos)
@@ -50,7 +50,7 @@ def otb_root(tmp_path_factory):
     # Human4: the benchmark's target is the second file
     write_gt(osp.join(root, 'Human4', 'groundtruth_rect.1.txt'), 3, tag=1)
     write_gt(osp.join(root, 'Human4', 'groundtruth_rect.2.txt'), 667, tag=2)
-    os.symlink(data_path('otb_Crossing'), osp.join(root, 'Crossing'))
+    os.symlink(crossing_dir(), osp.join(root, 'Crossing'))
     return root
 
 
@@ -166,12 +166,12 @@ def test_two_targets_and_human4(dataset):
     assert blurcar['img_path'].endswith('0247.jpg')
 
 
-def test_real_crossing_frames_rgb(dataset):
+def test_crossing_frames_rgb(dataset):
     out = dataset[dataset.frame_index(vid(dataset, 'Crossing'), 0)]
     sample = out['data_samples']
     assert out['inputs'].dtype == torch.uint8
     assert out['inputs'].shape == (5, 3, 240, 360)
-    bgr = cv2.imread(data_path('otb_Crossing', 'img', '0001.jpg'))
+    bgr = cv2.imread(osp.join(crossing_dir(), 'img', '0001.jpg'))
     np.testing.assert_array_equal(out['inputs'][2].permute(1, 2, 0).numpy(),
                                   bgr[..., ::-1])
     np.testing.assert_allclose(sample.gt_instances.bboxes.numpy(),

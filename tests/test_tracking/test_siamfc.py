@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from helpers.paths import REPO_ROOT, data_path
+from helpers.otb import crossing_dir
+from helpers.paths import REPO_ROOT
 from helpers.tracking import moving_pattern, pixel_tracker
 from mmaction.registry import MODELS
 from mmdet.structures import DetDataSample
@@ -108,7 +109,7 @@ def test_centre_feature_frame_and_loss(model_cfg):
 
 
 def test_crop_frames_matches_training_crop():
-    bgr = cv2.imread(data_path('otb_Crossing', 'img', '0001.jpg'))
+    bgr = cv2.imread(osp.join(crossing_dir(), 'img', '0001.jpg'))
     img = bgr[..., ::-1].astype(np.float32)
     center, size = (20.3, 200.7), 91.4  # partly outside the image
     ref = crop_square(img, center, size, 47)

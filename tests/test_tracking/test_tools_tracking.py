@@ -1,6 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""tools/train.py on GOT-10k-format pairs of real frames, then tools/test.py
-(OPE) on the real OTB sequence Crossing with the trained checkpoint."""
+"""tools/train.py on GOT-10k-format pairs of generated OTB-style frames, then
+tools/test.py (OPE) on the generated sequence Crossing (helpers.otb)."""
 import os
 import os.path as osp
 import re
@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-from helpers.paths import REPO_ROOT, data_path
+from helpers.otb import crossing_boxes_file, crossing_dir
+from helpers.paths import REPO_ROOT
 from helpers.tracking import make_got10k_fixture
 
 from constcl_mm.datasets import load_sot_bboxes
@@ -40,7 +41,7 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('siamfc_train')
     got = tmp / 'got10k'
     got.mkdir()
-    make_got10k_fixture(str(got), data_path('otb_Crossing'))
+    make_got10k_fixture(str(got), crossing_dir())
     work_dir = tmp / 'work'
     out = run([
         osp.join(REPO_ROOT, 'tools', 'train.py'), CONFIG, '--work-dir',
@@ -73,7 +74,7 @@ def test_test_py_ope_on_crossing(trained, tmp_path):
     work_dir, _ = trained
     otb = tmp_path / 'otb'
     otb.mkdir()
-    os.symlink(data_path('otb_Crossing'), otb / 'Crossing')
+    os.symlink(crossing_dir(), otb / 'Crossing')
     sot_dir = tmp_path / 'sot'
     out = run([
         osp.join(REPO_ROOT, 'tools', 'test.py'),
@@ -107,7 +108,7 @@ def test_test_py_ope_on_crossing(trained, tmp_path):
     # the dumped boxes: frame 0 is the ground truth, and they re-evaluate to
     # the printed numbers
     boxes = load_sot_bboxes(str(sot_dir / 'results' / 'Crossing.txt'))
-    gt = load_sot_bboxes(data_path('otb_Crossing', 'groundtruth_rect.txt'))
+    gt = load_sot_bboxes(crossing_boxes_file())
     assert boxes.shape == (120, 4)
     np.testing.assert_allclose(boxes[0], gt[0], atol=1e-3)
     xyxy = [
