@@ -9,7 +9,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
-from .otb_dataset import load_sot_bboxes
+from .otb_dataset import load_sot_bboxes, missing_frames
 
 
 def _read_labels(path: str, length: int) -> Optional[np.ndarray]:
@@ -53,7 +53,9 @@ class GOT10kPairDataset(BaseDataset):
     (distinct when the sequence allows). Each comes with ``num_neighbors``
     frames on each side (clamped to the sequence) for the video backbone.
     Sequences with fewer than two valid frames are skipped and counted in
-    the log; malformed files raise, naming the file and line.
+    the log; malformed files raise, naming the file and line, and so do a
+    missing frame file or a ground truth shorter than the frames (checked
+    when the dataset is built, not when a pair first needs them).
 
     Args:
         ann_file (str): The sequence list, e.g. ``train/list.txt``.
@@ -94,7 +96,9 @@ class GOT10kPairDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         root = self.data_prefix.get('img_path', '') or self.data_root or ''
-        names = [n.strip() for n in list_from_file(self.ann_file) if n.strip()]
+        names = [
+            n.strip() for n in list_from_file(self.ann_file) if n.strip()
+        ]
         if not names:
             raise ValueError(f'{self.ann_file} lists no sequence')
         data_list, skipped = [], []
@@ -108,21 +112,30 @@ class GOT10kPairDataset(BaseDataset):
             boxes = load_sot_bboxes(gt_file)
             valid = np.isfinite(boxes).all(1) & (boxes[:, 2] > 0) & (
                 boxes[:, 3] > 0)
-            absence = _read_labels(
-                osp.join(seq_dir, 'absence.label'), len(boxes))
+            absence = _read_labels(osp.join(seq_dir, 'absence.label'),
+                                   len(boxes))
             if absence is not None:
                 valid &= absence == 0
-            cover = _read_labels(osp.join(seq_dir, 'cover.label'), len(boxes))
+            cover = _read_labels(osp.join(seq_dir, 'cover.label'),
+                                 len(boxes))
             if cover is not None:
                 valid &= cover > 0
             if valid.sum() < 2:
                 skipped.append(name)
                 continue
-            last = osp.join(seq_dir, self.framename_template % len(boxes))
-            if not osp.isfile(last):
+            problem = missing_frames(seq_dir, self.framename_template,
+                                     range(1, len(boxes) + 1))
+            if problem:
                 raise FileNotFoundError(
-                    f'{gt_file} has {len(boxes)} boxes but frame {last} '
-                    'does not exist')
+                    f'sequence {name!r}: {gt_file} has {len(boxes)} boxes '
+                    f'but {problem}')
+            extra = osp.join(seq_dir,
+                             self.framename_template % (len(boxes) + 1))
+            if osp.isfile(extra):
+                raise ValueError(
+                    f'sequence {name!r}: {gt_file} has {len(boxes)} boxes '
+                    f'but the folder has more frames ({extra} exists): the '
+                    'ground truth is shorter than the sequence')
             bboxes = boxes.copy()
             bboxes[:, 2:] += bboxes[:, :2]
             data_list.append(

@@ -8,20 +8,21 @@ and Skating2 hold two targets each) and their special cases are in
 description (``configSeqs100.m`` of the OTB toolkit).
 """
 import bisect
+import logging
+import os
 import os.path as osp
 import re
-from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
-                    Tuple, Union)
+from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
 
 import numpy as np
 from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.fileio import get_local_path, list_from_file
+from mmengine.logging import print_log
 
-__all__ = [
-    'OTBTarget', 'OTB100_TARGETS', 'OTB100Dataset', 'load_sot_bboxes',
-    'parse_otb_infos'
-]
+__all__ = ['OTBTarget', 'OTB100_TARGETS', 'OTB100Dataset',
+           'load_sot_bboxes', 'parse_otb_infos']
 
 
 class OTBTarget(NamedTuple):
@@ -43,12 +44,8 @@ class OTBTarget(NamedTuple):
         return self.img_dir.replace('\\', '/').split('/')[0]
 
 
-def _t(name: str,
-       end: int,
-       start: int = 1,
-       folder: Optional[str] = None,
-       gt_file: str = 'groundtruth_rect.txt',
-       digits: int = 4) -> OTBTarget:
+def _t(name: str, end: int, start: int = 1, folder: Optional[str] = None,
+       gt_file: str = 'groundtruth_rect.txt', digits: int = 4) -> OTBTarget:
     folder = folder or name
     return OTBTarget(name, f'{folder}/img', f'{folder}/{gt_file}', start, end,
                      f'%0{digits}d.jpg')
@@ -58,7 +55,6 @@ def _t(name: str,
 # starts at frame 1), BlurCar1/3/4 at 247/3/18; Board has 5-digit frame
 # names; Jogging and Skating2 have two targets (groundtruth_rect.1/.2.txt);
 # Human4 uses groundtruth_rect.2.txt.
-# yapf: disable
 OTB100_TARGETS: Tuple[OTBTarget, ...] = (
     _t('Basketball', 725), _t('Biker', 142), _t('Bird1', 408),
     _t('Bird2', 99), _t('BlurBody', 334), _t('BlurCar1', 988, start=247),
@@ -102,12 +98,10 @@ OTB100_TARGETS: Tuple[OTBTarget, ...] = (
     _t('Trans', 124), _t('Trellis', 569), _t('Twinnings', 472),
     _t('Vase', 271), _t('Walking', 412), _t('Walking2', 500),
     _t('Woman', 597))
-# yapf: enable
 
 _NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
-_BOX_LINE = re.compile(
-    rf'^\s*({_NUMBER})[,\s]+({_NUMBER})[,\s]+'
-    rf'({_NUMBER})[,\s]+({_NUMBER})[,\s]*$', re.IGNORECASE)
+_BOX_LINE = re.compile(rf'^\s*({_NUMBER})[,\s]+({_NUMBER})[,\s]+'
+                       rf'({_NUMBER})[,\s]+({_NUMBER})[,\s]*$', re.IGNORECASE)
 
 
 def load_sot_bboxes(path: str) -> np.ndarray:
@@ -139,6 +133,29 @@ def load_sot_bboxes(path: str) -> np.ndarray:
     if not boxes:
         raise ValueError(f'{path} holds no box')
     return np.asarray(boxes, dtype=np.float64)
+
+
+def missing_frames(img_dir: str, template: str,
+                   frame_ids: Iterable[int]) -> Optional[str]:
+    """What is missing among the frame files ``template % i`` of
+    ``img_dir``, or None when all exist."""
+    if not osp.isdir(img_dir):
+        return f'frame folder {img_dir} does not exist'
+    present = set(os.listdir(img_dir))
+    missing = [template % i for i in frame_ids if template % i not in present]
+    if not missing:
+        return None
+    more = f' and {len(missing) - 3} more' if len(missing) > 3 else ''
+    return (f'{len(missing)} frame file(s) missing in {img_dir}: '
+            f'{", ".join(missing[:3])}{more}')
+
+
+def invalid_first_box(box: np.ndarray, ann_path: str) -> Optional[str]:
+    """Why the first ``x, y, w, h`` box cannot start a tracker, or None."""
+    if np.isfinite(box).all() and box[2] > 0 and box[3] > 0:
+        return None
+    return (f'the first box {box.tolist()} of {ann_path} (line 1) is not a '
+            'valid initial box (NaN or empty): the tracker cannot start')
 
 
 def _target_by_path() -> Dict[Tuple[str, str], OTBTarget]:
@@ -182,8 +199,8 @@ def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
             elif len(fields) == 4:
                 img_dir, ann_path = fields[:2]
                 start, end = int(fields[2]), int(fields[3])
-                row = known.get(
-                    (img_dir.replace('\\', '/'), ann_path.replace('\\', '/')))
+                row = known.get((img_dir.replace('\\', '/'),
+                                 ann_path.replace('\\', '/')))
                 folder = img_dir.replace('\\', '/').split('/')[0]
                 name = row.name if row is not None else folder
                 template = '%05d.jpg' if folder == 'Board' else '%04d.jpg'
@@ -197,8 +214,8 @@ def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
         if start < 0 or end < start:
             raise ValueError(f'{ann_file}, line {lineno}: frame range '
                              f'{start}-{end} is empty')
-        targets.append(
-            OTBTarget(name, img_dir, ann_path, start, end, template))
+        targets.append(OTBTarget(name, img_dir, ann_path, start, end,
+                                 template))
     return targets
 
 
@@ -233,6 +250,9 @@ class OTB100Dataset(BaseDataset):
             Defaults to 2.
         bbox_offset (float): Added to ``x, y`` of the ground truth.
             Defaults to -1 (OTB is 1-based).
+        check_frames (bool): Check at build that every frame file of each
+            target exists (one directory listing per target); targets with
+            missing frames are left out and listed. Defaults to True.
         data_prefix (dict): ``img_path`` is the root the video and
             annotation paths are relative to. Defaults to ``data_root``.
         test_mode (bool): Defaults to True (OPE has no training split).
@@ -246,6 +266,7 @@ class OTB100Dataset(BaseDataset):
                  targets: Optional[Sequence[str]] = None,
                  num_neighbors: int = 2,
                  bbox_offset: float = -1.,
+                 check_frames: bool = True,
                  data_root: Optional[str] = '',
                  data_prefix: dict = dict(img_path=''),
                  pipeline: Sequence[Union[dict, Callable]] = (),
@@ -257,6 +278,7 @@ class OTB100Dataset(BaseDataset):
         self.targets = None if targets is None else list(targets)
         self.num_neighbors = num_neighbors
         self.bbox_offset = bbox_offset
+        self.check_frames = check_frames
         self._frame_offsets: List[int] = []
         super().__init__(
             ann_file=ann_file,
@@ -284,10 +306,17 @@ class OTB100Dataset(BaseDataset):
         return rows
 
     def load_data_list(self) -> List[dict]:
-        """One dict per target: paths, frame range and ground truth."""
+        """One dict per target: paths, frame range and ground truth.
+
+        Targets whose frame files are missing, or whose first box cannot
+        start a tracker (NaN or empty), are left out with a warning naming
+        them and the reason; the others are evaluated, and
+        ``metainfo['failed_targets']`` (``{name: reason}``) lists them for
+        :class:`~constcl_mm.evaluation.SOTMetric`.
+        """
         root = self.data_prefix.get('img_path', '') or self.data_root or ''
-        data_list = []
-        for video_id, row in enumerate(self._target_rows()):
+        data_list, failed = [], {}
+        for row in self._target_rows():
             ann_path = osp.join(root, row.ann_path)
             boxes = load_sot_bboxes(ann_path)
             length = row.end - row.start + 1
@@ -298,19 +327,32 @@ class OTB100Dataset(BaseDataset):
                     f'{ann_path} has {len(boxes)} boxes but target '
                     f'{row.name} spans frames {row.start}-{row.end} '
                     f'({length} frames)')
+            img_dir = osp.join(root, row.img_dir)
+            problem = (self.check_frames and missing_frames(
+                img_dir, row.framename_template, range(row.start, row.end + 1))
+                       ) or invalid_first_box(boxes[0], ann_path)
+            if problem:
+                failed[row.name] = problem
+                print_log(f'OTB target {row.name} is left out: {problem}',
+                          logger='current', level=logging.WARNING)
+                continue
             bboxes = boxes.copy()
             bboxes[:, :2] += self.bbox_offset
             bboxes[:, 2:] += bboxes[:, :2]
             data_list.append(
                 dict(
-                    video_id=video_id,
+                    video_id=len(data_list),
                     video_name=row.name,
-                    img_dir=osp.join(root, row.img_dir),
+                    img_dir=img_dir,
                     ann_path=ann_path,
                     start_frame_id=row.start,
                     end_frame_id=row.end,
                     framename_template=row.framename_template,
                     gt_bboxes=bboxes.astype(np.float32)))
+        self._metainfo['failed_targets'] = failed
+        if not data_list:
+            raise ValueError('no OTB target can be evaluated: ' + '; '.join(
+                f'{name}: {why}' for name, why in failed.items()))
         return data_list
 
     def full_init(self) -> None:
@@ -394,8 +436,8 @@ class OTB100Dataset(BaseDataset):
             video_name=video['video_name'],
             video_length=length,
             gt_bboxes=bbox.copy(),
-            visible=np.array(
-                [bool(np.isfinite(bbox).all() and w > 0 and h > 0)]))
+            visible=np.array([bool(np.isfinite(bbox).all() and w > 0
+                                   and h > 0)]))
 
     def prepare_data(self, idx: Union[int, Tuple[int, int]]) -> dict:
         return self.pipeline(self.get_frame_info(idx))
