@@ -183,35 +183,50 @@ def evaluate(name: str, seed: int, checkpoint: Optional[str], data: Dict,
 
 
 def export_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
-    """Held-out evaluation data, exported once for every model."""
+    """Held-out evaluation data, exported once for every model.
+
+    World 1 (never trained on) gives disjoint sets of videos: the tracking
+    sequences, then the probe's test videos, then the correspondence clips;
+    the probe trains on world 2.
+    """
     from constcl_mm.datasets.synthetic_export import export_world
     from constcl_mm.evaluation.downstream import CorrespondenceClips
     root = osp.join(args.work_dir, 'data')
     eval_world = dict(world_cfg, seed=EVAL_WORLD)
-    probe_world = dict(world_cfg, seed=PROBE_TRAIN_WORLD)
-    if not args.skip_export:
-        export_world(
-            eval_world,
-            osp.join(root, 'eval'),
-            num_videos=max(args.track_videos, args.probe_test_videos),
-            layouts=('videos', 'otb'),
-            otb_videos=args.track_videos)
-        export_world(
-            probe_world,
-            osp.join(root, 'probe_train'),
+    sets = dict(
+        track=dict(
+            world=eval_world,
+            first_index=0,
+            num_videos=args.track_videos,
+            layouts=('otb', )),
+        probe_test=dict(
+            world=eval_world,
+            first_index=args.track_videos,
+            num_videos=args.probe_test_videos,
+            layouts=('videos', )),
+        probe_train=dict(
+            world=dict(world_cfg, seed=PROBE_TRAIN_WORLD),
+            first_index=0,
             num_videos=args.probe_train_videos,
-            layouts=('videos', ))
+            layouts=('videos', )))
+    summaries = {}
+    for name, kwargs in sets.items():
+        out_dir = osp.join(root, name)
+        summary_file = osp.join(out_dir, 'export.json')
+        if args.skip_export and osp.isfile(summary_file):
+            with open(summary_file) as f:
+                summaries[name] = json.load(f)
+            continue
+        summaries[name] = export_world(kwargs.pop('world'), out_dir, **kwargs)
     clips = CorrespondenceClips(
-        world=dict(world_cfg, seed=EVAL_WORLD),
+        world=eval_world,
         num_videos=args.corr_videos,
-        # the correspondence videos follow the exported ones, so that the
-        # three evaluations use disjoint held-out videos where they can
-        first_index=max(args.track_videos, args.probe_test_videos))
+        first_index=args.track_videos + args.probe_test_videos)
     return dict(
         clips=clips,
-        otb_root=osp.join(root, 'eval', 'otb'),
-        probe_train=osp.join(root, 'probe_train', 'videos.txt'),
-        probe_test=osp.join(root, 'eval', 'videos.txt'))
+        otb_root=summaries['track']['otb_root'],
+        probe_train=summaries['probe_train']['video_list'],
+        probe_test=summaries['probe_test']['video_list'])
 
 
 def summarize(results: Dict[str, List[Dict]]) -> Dict[str, Dict]:
