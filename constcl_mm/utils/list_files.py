@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Helpers shared by the ``tools/data/*`` list builders."""
+import argparse
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -67,3 +68,44 @@ def write_present_list(path: str, entries: List[Entry],
     elif osp.exists(missing_file):
         os.remove(missing_file)  # stale, from an earlier run
     return dict(written=len(entries), missing=len(missing))
+
+
+def add_video_check_arguments(parser: argparse.ArgumentParser,
+                              per_subset: bool = False) -> None:
+    """``--video-dir`` and ``--strict`` of the list builders.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        per_subset (bool): ``--video-dir SUBSET DIR`` (repeatable) instead
+            of one folder for every list.
+    """
+    note = ('missing ones are left out, counted and listed in '
+            '*_missing.txt')
+    if per_subset:
+        parser.add_argument(
+            '--video-dir',
+            nargs=2,
+            action='append',
+            default=[],
+            metavar=('SUBSET', 'DIR'),
+            help=f'check the videos of SUBSET under DIR; {note}')
+    else:
+        parser.add_argument(
+            '--video-dir',
+            help=f'check that every video exists under this folder; {note}')
+    parser.add_argument(
+        '--strict', action='store_true', help='fail when a video is missing')
+
+
+def summary_lines(summary: Dict[str, Dict[str, int]]) -> List[str]:
+    """One line per written list: videos written, missing and unused."""
+    lines = []
+    for path, counts in summary.items():
+        extra = []
+        if counts.get('missing'):
+            extra.append(f'{counts["missing"]} missing (left out)')
+        if 'unused' in counts:
+            extra.append(f'{counts["unused"]} flagged 0 (unused)')
+        lines.append(f'{path}: {counts["written"]} videos' +
+                     (', ' + ', '.join(extra) if extra else ''))
+    return lines

@@ -25,7 +25,8 @@ import re
 from typing import Dict, List, Optional, Sequence
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, write_present_list
+from constcl_mm.utils.list_files import (Entry, add_video_check_arguments,
+                                         summary_lines, write_present_list)
 
 SPLIT_FILE = re.compile(r'^(?P<cls>.+)_test_split(?P<split>\d+)\.txt$')
 FLAG_TRAIN, FLAG_TEST, FLAG_UNUSED = '1', '2', '0'
@@ -116,13 +117,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '<class>_test_split<k>.txt files')
     parser.add_argument('--out-dir', default='data/hmdb51')
     parser.add_argument('--splits', type=int, nargs='+', default=[1, 2, 3])
-    parser.add_argument(
-        '--video-dir',
-        help='check that every video exists under this '
-        'folder; missing ones are left out, counted and listed in '
-        '*_missing.txt')
-    parser.add_argument(
-        '--strict', action='store_true', help='fail when a video is missing')
+    add_video_check_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -130,14 +125,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     summary = build_lists(args.ann_dir, args.out_dir, args.splits,
                           args.video_dir, args.strict)
-    for path, counts in summary.items():
-        extra = []
-        if counts.get('missing'):
-            extra.append(f'{counts["missing"]} missing (left out)')
-        if 'unused' in counts:
-            extra.append(f'{counts["unused"]} flagged 0 (unused)')
-        print(f'{path}: {counts["written"]} videos' +
-              (', ' + ', '.join(extra) if extra else ''))
+    for line in summary_lines(summary):
+        print(line)
 
 
 if __name__ == '__main__':

@@ -33,7 +33,8 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, write_present_list
+from constcl_mm.utils.list_files import (Entry, add_video_check_arguments,
+                                         summary_lines, write_present_list)
 
 REQUIRED = ('label', 'youtube_id', 'time_start', 'time_end')
 
@@ -189,20 +190,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='prefix of the list file names')
     parser.add_argument('--label-map', help='class order, one per line')
     parser.add_argument(
-        '--video-dir',
-        nargs=2,
-        action='append',
-        default=[],
-        metavar=('SUBSET', 'DIR'),
-        help='check the videos of SUBSET under '
-        'DIR; missing ones are left out, counted and listed in '
-        '*_missing.txt')
-    parser.add_argument(
         '--flat',
         action='store_true',
         help='videos are not in per-class folders')
-    parser.add_argument(
-        '--strict', action='store_true', help='fail when a video is missing')
+    add_video_check_arguments(parser, per_subset=True)
     return parser.parse_args(argv)
 
 
@@ -213,10 +204,8 @@ def main(argv=None) -> None:
         raise ValueError('a subset is given twice with --csv')
     summary = build_lists(csvs, args.out_dir, args.dataset, args.label_map,
                           dict(args.video_dir), not args.flat, args.strict)
-    for path, counts in summary.items():
-        print(f'{path}: {counts["written"]} videos' +
-              (f', {counts["missing"]} missing (left out)'
-               if counts['missing'] else ''))
+    for line in summary_lines(summary):
+        print(line)
 
 
 if __name__ == '__main__':

@@ -22,7 +22,8 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from constcl_mm.utils import AnnotationError
-from constcl_mm.utils.list_files import Entry, write_present_list
+from constcl_mm.utils.list_files import (Entry, add_video_check_arguments,
+                                         summary_lines, write_present_list)
 
 
 def read_lines(path: str) -> List[Tuple[int, str]]:
@@ -151,13 +152,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'trainlist0X.txt and testlist0X.txt')
     parser.add_argument('--out-dir', default='data/ucf101')
     parser.add_argument('--splits', type=int, nargs='+', default=[1, 2, 3])
-    parser.add_argument(
-        '--video-dir',
-        help='check that every video exists under this '
-        'folder; missing ones are left out, counted and listed in '
-        '*_missing.txt')
-    parser.add_argument(
-        '--strict', action='store_true', help='fail when a video is missing')
+    add_video_check_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -165,10 +160,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     summary = build_lists(args.ann_dir, args.out_dir, args.splits,
                           args.video_dir, args.strict)
-    for path, counts in summary.items():
-        print(f'{path}: {counts["written"]} videos' +
-              (f', {counts["missing"]} missing (left out)'
-               if counts['missing'] else ''))
+    for line in summary_lines(summary):
+        print(line)
 
 
 if __name__ == '__main__':
