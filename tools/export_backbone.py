@@ -21,7 +21,9 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import constcl_mm  # noqa: F401
-from constcl_mm.models.utils.checkpoint import export_backbone_state
+from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
+                                                check_architecture,
+                                                export_backbone_state)
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,6 +45,10 @@ def main() -> None:
     checkpoint = CheckpointLoader.load_checkpoint(
         args.checkpoint, map_location='cpu')
     state = export_backbone_state(checkpoint, args.branch)
+    try:  # the meta below claims R3D-50: make sure it is one
+        check_architecture(state)
+    except CheckpointMismatchError as e:
+        raise CheckpointMismatchError(f'{args.checkpoint}: {e}') from None
     meta = dict(
         source=osp.abspath(args.checkpoint),
         branch=args.branch,

@@ -1,5 +1,6 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Test-only modules imported by the fault-injection configs."""
+"""Test-only modules imported by the fault-injection configs
+(``custom_imports=[..., "helpers.reliability_modules"]``)."""
 import os
 import os.path as osp
 

@@ -6,15 +6,15 @@ import socket
 import subprocess
 
 import numpy as np
-from _reliability_helpers import REPO_ROOT, run_env
+from helpers.reliability import REPO_ROOT, run_env
 
-HERE = osp.dirname(osp.abspath(__file__))
 RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
 
 CONFIG = '''
 _base_ = [{runtime!r}]
-custom_imports = dict(imports=['constcl_mm', 'reliability_modules'],
-                      allow_failed_imports=False)
+custom_imports = dict(
+    imports=['constcl_mm', 'helpers.reliability_modules'],
+    allow_failed_imports=False)
 model = dict(
     type='ConSTCL',
     backbone=dict(type='ResNet3dY', depth=18, base_channels=4,
@@ -104,7 +104,6 @@ def test_two_workers_two_processes_total_every_skip(tmp_path):
     drawn = tmp_path / 'drawn'
     drawn.mkdir()
     env = run_env(PORT=str(free_port()), DRAWN_DIR=str(drawn))
-    env['PYTHONPATH'] = HERE + ':' + env['PYTHONPATH']
     proc = subprocess.run([
         'bash',
         osp.join(REPO_ROOT, 'tools', 'dist_train.sh'),

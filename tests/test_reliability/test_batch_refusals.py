@@ -5,7 +5,7 @@ import socket
 import pytest
 import torch
 import torch.multiprocessing as mp
-from _reliability_helpers import batch_check_worker
+from helpers.reliability import batch_check_worker
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 

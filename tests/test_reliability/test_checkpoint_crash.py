@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
-from _reliability_helpers import TOY_CFG, TRAIN, logged_losses, run_python
+from helpers.reliability import TOY_CFG, TRAIN, logged_losses, run_python
 
 # Runs tools/train.py with the checkpoint writer killing the process
 # (os._exit, as kill -9: no cleanup) after half of the bytes of the

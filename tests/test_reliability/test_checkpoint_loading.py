@@ -1,9 +1,8 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-"""Loading and resuming checkpoints: weights only, named refusals
-(issue 13)."""
+"""Loading and resuming checkpoints: weights only, named refusals."""
 import pytest
 import torch
-from _reliability_helpers import TOY_CFG
+from helpers.reliability import TOY_CFG
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner

@@ -1,7 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """FFmpeg's per-macroblock error lines do not flood stderr (issue 13)."""
 import numpy as np
-from _reliability_helpers import run_python
+from helpers.reliability import run_python
 
 DECODE = '''
 import sys

@@ -4,7 +4,7 @@ import importlib.util
 import os.path as osp
 
 import pytest
-from _reliability_helpers import REPO_ROOT
+from helpers.reliability import REPO_ROOT
 
 from constcl_mm.datasets.two_view_rawframe_dataset import parse_rawframe_list
 from constcl_mm.datasets.two_view_video_dataset import parse_video_list

@@ -34,8 +34,7 @@ def otb_root(tmp_path):
     return str(root), str(info)
 
 
-def test_otb_targets_with_missing_frames_or_bad_first_box_are_listed(
-        tmp_path):
+def test_otb_targets_with_missing_frames_or_bad_first_box_are_listed(tmp_path):
     root, info = otb_root(tmp_path)
     dataset = OTB100Dataset(ann_file=info, data_prefix=dict(img_path=root))
     assert dataset.num_videos == 1 and len(dataset) == 5
@@ -51,11 +50,15 @@ def test_otb_targets_with_missing_frames_or_bad_first_box_are_listed(
     for i in range(len(dataset)):
         info = dataset.get_frame_info(i)
         box = info['gt_bboxes']
-        metric.process(None, [dict(
-            video_id=info['video_id'], video_name=info['video_name'],
-            frame_id=info['frame_id'], video_length=info['video_length'],
-            pred_track_instances=dict(bboxes=box),
-            gt_instances=dict(bboxes=box))])
+        metric.process(None, [
+            dict(
+                video_id=info['video_id'],
+                video_name=info['video_name'],
+                frame_id=info['frame_id'],
+                video_length=info['video_length'],
+                pred_track_instances=dict(bboxes=box),
+                gt_instances=dict(bboxes=box))
+        ])
     logged = []
     import constcl_mm.evaluation.metrics.sot_metric as module
     real = module.print_log
@@ -71,8 +74,10 @@ def test_otb_targets_with_missing_frames_or_bad_first_box_are_listed(
 def test_otb_with_every_target_broken_names_them(tmp_path):
     root, info = otb_root(tmp_path)
     with pytest.raises(ValueError, match='no OTB target') as err:
-        OTB100Dataset(ann_file=info, data_prefix=dict(img_path=root),
-                      targets=['Gap', 'NanBox'])
+        OTB100Dataset(
+            ann_file=info,
+            data_prefix=dict(img_path=root),
+            targets=['Gap', 'NanBox'])
     assert 'Gap' in str(err.value) and 'NanBox' in str(err.value)
 
 
@@ -81,8 +86,8 @@ def got10k(tmp_path, count, boxes, skip=()):
     frames(root / 'seq1', count, template='%08d.jpg', skip=skip)
     (root / 'seq1' / 'groundtruth.txt').write_text(BOX * boxes)
     (root / 'list.txt').write_text('seq1\n')
-    return GOT10kPairDataset(str(root / 'list.txt'),
-                             data_prefix=dict(img_path=str(root)))
+    return GOT10kPairDataset(
+        str(root / 'list.txt'), data_prefix=dict(img_path=str(root)))
 
 
 def test_got10k_missing_middle_frame_fails_at_build(tmp_path):

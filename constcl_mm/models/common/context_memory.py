@@ -10,6 +10,7 @@ paper's ``g(h, F'_c)``) and
 tokens with :func:`context_memory` and initialise them with
 :data:`KERAS_LINEAR_INIT` (official_implementation.md §3).
 """
+import numbers
 from typing import List, Optional, Tuple
 
 import torch
@@ -29,6 +30,11 @@ def check_context_length(context_length: int,
                          allow_zero: bool = False) -> None:
     """Raises ``ValueError`` unless ``context_length`` is a positive odd
     number (or 0 with ``allow_zero``: vanilla region contrast)."""
+    if isinstance(context_length, bool) or \
+            not isinstance(context_length, numbers.Integral):
+        raise TypeError(
+            f'context_length must be an integer, got {context_length!r} '
+            f'({type(context_length).__name__})')
     if allow_zero and context_length == 0:
         return
     if context_length < 1 or context_length % 2 == 0:

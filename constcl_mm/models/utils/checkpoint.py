@@ -17,6 +17,58 @@ class CheckpointMismatchError(RuntimeError):
     """A checkpoint does not fit the model it is loaded into."""
 
 
+#: mmaction2 ``ResNet3d`` config of what ``tools/export_backbone.py`` writes.
+R3D50_CFG = dict(
+    type='ResNet3d',
+    depth=50,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(5, 7, 7),
+    conv1_stride_t=2,
+    pool1_stride_t=1,
+    with_pool2=False,
+    inflate=(0, 0, 1, 1),
+    zero_init_residual=False)
+
+
+def check_architecture(state: Mapping[str, torch.Tensor],
+                       cfg: Mapping = R3D50_CFG,
+                       name: str = 'R3D-50') -> None:
+    """Raises :class:`CheckpointMismatchError` unless ``state`` has exactly
+    the keys and shapes of the backbone built from ``cfg``.
+
+    Args:
+        state (Mapping): A backbone state dict (no prefix).
+        cfg (Mapping): mmaction2 backbone config. Defaults to R3D-50.
+        name (str): The architecture's name, for the message.
+    """
+    from mmaction.registry import MODELS
+    with torch.device('meta'):  # shapes only, no memory, no init
+        target = MODELS.build(dict(cfg)).state_dict()
+    missing = [k for k in target if k not in state]
+    unexpected = [k for k in state if k not in target]
+    shapes = [
+        f'{k}: {tuple(state[k].shape)} instead of '
+        f'{tuple(target[k].shape)}' for k in target
+        if k in state and tuple(state[k].shape) != tuple(target[k].shape)
+    ]
+    if not (missing or unexpected or shapes):
+        return
+
+    def show(items):
+        return ', '.join(items[:5]) + (f' ... ({len(items)} in all)'
+                                       if len(items) > 5 else '')
+
+    parts = [
+        f'missing {show(missing)}' if missing else '',
+        f'unexpected {show(unexpected)}' if unexpected else '',
+        f'shapes {show(shapes)}' if shapes else ''
+    ]
+    raise CheckpointMismatchError(
+        f'the backbone is not a {name} (mmaction2 {cfg["type"]} '
+        f'depth={cfg.get("depth")}): ' + '; '.join(p for p in parts if p))
+
+
 def backbone_state_dict(checkpoint: Mapping) -> Dict[str, torch.Tensor]:
     """The backbone part of a checkpoint, without its prefix.
 
