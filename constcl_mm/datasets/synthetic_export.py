@@ -20,6 +20,12 @@ world unchanged (``tools/data/synthetic/export_synthetic.py``):
   whose sequence would be shorter than ``min_frames``, is skipped and
   listed (with the reason) in the summary.
 
+* ``got10k``: SiamFC training sequences for :class:`GOT10kPairDataset`,
+  ``<out>/got10k/train/<name>/00000001.jpg ...``, ``groundtruth.txt``
+  (GOT-10k's 0-based ``x,y,w,h``), ``absence.label`` (1 where less than
+  ``min_visible / 2`` of the hero is visible) and ``train/list.txt``;
+  every ``frame_interval``-th frame of the whole video.
+
 ``<out>/export.json`` records the world, the range, every video's label and
 each sequence's first video frame and interval (and every skipped video).
 """
@@ -38,7 +44,7 @@ from .synthetic_world import SyntheticVideo, SyntheticWorld, build_world
 __all__ = ['LAYOUTS', 'write_mp4', 'hero_sequence', 'export_world',
            'video_name']
 
-LAYOUTS = ('videos', 'otb')
+LAYOUTS = ('videos', 'otb', 'got10k')
 #: Header of the OTB info file (the format of tools/data/otb).
 OTB_INFO_HEADER = ('# synthetic OTB targets: name,video_path,ann_path,'
                    'start_frame_id,end_frame_id,framename_template')
@@ -139,12 +145,11 @@ def otb_lines(boxes: np.ndarray) -> str:
     return ''.join(','.join(f'{v:.3f}' for v in row) + '\n' for row in rows)
 
 
-def _write_otb_sequence(root: str, name: str, frames: np.ndarray,
-                        boxes: np.ndarray, jpeg_quality: int) -> None:
-    img_dir = osp.join(root, name, 'img')
+def _write_jpegs(img_dir: str, frames: np.ndarray, template: str,
+                 jpeg_quality: int) -> None:
     os.makedirs(img_dir, exist_ok=True)
     for k, frame in enumerate(frames, 1):
-        path = osp.join(img_dir, f'{k:04d}.jpg')
+        path = osp.join(img_dir, template % k)
         ok, data = cv2.imencode(
             '.jpg', cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
             [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
@@ -152,15 +157,35 @@ def _write_otb_sequence(root: str, name: str, frames: np.ndarray,
             raise RuntimeError(f'cannot encode {path}')
         with open(path, 'wb') as f:
             f.write(data.tobytes())
+
+
+def _write_otb_sequence(root: str, name: str, frames: np.ndarray,
+                        boxes: np.ndarray, jpeg_quality: int) -> None:
+    _write_jpegs(osp.join(root, name, 'img'), frames, '%04d.jpg',
+                 jpeg_quality)
     atomic_write_text(osp.join(root, name, 'groundtruth_rect.txt'),
                       otb_lines(boxes))
+
+
+def _write_got10k_sequence(root: str, name: str, frames: np.ndarray,
+                           boxes: np.ndarray, absent: np.ndarray,
+                           jpeg_quality: int) -> None:
+    seq_dir = osp.join(root, name)
+    _write_jpegs(seq_dir, frames, '%08d.jpg', jpeg_quality)
+    x1, y1, x2, y2 = (boxes[:, i].astype(np.float64) for i in range(4))
+    rows = np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
+    atomic_write_text(
+        osp.join(seq_dir, 'groundtruth.txt'),
+        ''.join(','.join(f'{v:.3f}' for v in row) + '\n' for row in rows))
+    atomic_write_text(osp.join(seq_dir, 'absence.label'),
+                      ''.join(f'{int(a)}\n' for a in absent))
 
 
 def export_world(world: Union[SyntheticWorld, Dict, None],
                  out_dir: str,
                  first_index: int = 0,
                  num_videos: int = 1,
-                 layouts: Sequence[str] = LAYOUTS,
+                 layouts: Sequence[str] = ('videos', 'otb'),
                  codec: str = 'libx264',
                  quality: int = 10,
                  jpeg_quality: int = 95,
@@ -209,6 +234,7 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
     os.makedirs(out_dir, exist_ok=True)
     video_dir = osp.join(out_dir, 'videos')
     otb_root = osp.join(out_dir, 'otb')
+    got10k_dir = osp.join(out_dir, 'got10k', 'train')
     summary: Dict = dict(
         world=world.config(), first_index=first_index,
         num_videos=num_videos, classes=list(world.classes), videos=[])
@@ -225,13 +251,18 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
                            min_visible=min_visible,
                            frame_interval=frame_interval,
                            min_frames=min_frames, max_frames=max_frames))
+    if 'got10k' in layouts:
+        os.makedirs(got10k_dir, exist_ok=True)
+        summary.update(got10k_root=osp.dirname(got10k_dir),
+                       got10k_list=osp.join(got10k_dir, 'list.txt'))
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
         bar = ProgressBar(num_videos)
     for index in range(first_index, first_index + num_videos):
         _export_video(world.video(index), video_name(world.seed, index),
-                      index, layouts, summary, video_dir, otb_root, codec,
+                      index, layouts, summary, video_dir, otb_root,
+                      got10k_dir, codec,
                       quality, jpeg_quality, min_visible, frame_interval,
                       min_frames, max_frames, world.fps)
         if bar is not None:
@@ -248,6 +279,9 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
             f"1,{len(s['frames'])},%04d.jpg" for s in summary['sequences']
         ]
         atomic_write_text(summary['otb_info'], '\n'.join(rows) + '\n')
+    if 'got10k' in layouts:
+        atomic_write_text(summary['got10k_list'], ''.join(
+            v['name'] + '\n' for v in summary['videos']))
     atomic_write_text(osp.join(out_dir, 'export.json'),
                       json.dumps(summary, indent=1) + '\n')
     return summary
@@ -255,7 +289,8 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
 
 def _export_video(video: SyntheticVideo, name: str, index: int,
                   layouts: Sequence[str], summary: Dict, video_dir: str,
-                  otb_root: str, codec: str, quality: int, jpeg_quality: int,
+                  otb_root: str, got10k_dir: str, codec: str, quality: int,
+                  jpeg_quality: int,
                   min_visible: float, frame_interval: int, min_frames: int,
                   max_frames: Optional[int], fps: float) -> None:
     frames, boxes, visibility = video.render(range(video.num_frames))
@@ -263,6 +298,12 @@ def _export_video(video: SyntheticVideo, name: str, index: int,
     if 'videos' in layouts:
         write_mp4(osp.join(video_dir, name + '.mp4'), frames, fps, codec,
                   quality)
+    if 'got10k' in layouts:
+        keep = list(range(0, video.num_frames, frame_interval))
+        _write_got10k_sequence(
+            got10k_dir, name, frames[keep], boxes[keep, video.hero_index],
+            visibility[keep, video.hero_index] < min_visible / 2,
+            jpeg_quality)
     if 'otb' in layouts:
         seq = hero_sequence(visibility, video.hero_index, min_visible,
                             frame_interval, min_frames, max_frames)

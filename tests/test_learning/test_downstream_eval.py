@@ -28,6 +28,7 @@ TINY = dict(depth=50, base_channels=4)  # res5: 128 channels
 def export(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('synthetic'))
     summary = export_world(WORLD, out, first_index=3, num_videos=4,
+                           layouts=('videos', 'otb', 'got10k'),
                            frame_interval=2, min_frames=4, max_frames=6,
                            progress=False)
     return out, summary
@@ -120,6 +121,33 @@ def test_evaluate_tracking_random_init(export, tmp_path):
         len(s['frames']) for s in summary['sequences'][:2])
     assert 0 <= result['success'] <= 100
     assert 0 <= result['precision'] <= 100
+
+
+def test_export_got10k_pairs_and_trained_adjust(export, tmp_path):
+    """GOT-10k-layout export read by GOT10kPairDataset; the adjust layer
+    trains (runner.train()) before OPE."""
+    from constcl_mm.datasets import GOT10kPairDataset
+    from constcl_mm.evaluation.downstream import (TRACKING_TRAIN_CONFIG,
+                                                  evaluate_tracking)
+    out, summary = export
+    pairs = GOT10kPairDataset(
+        ann_file='train/list.txt', data_root=osp.join(out, 'got10k'),
+        data_prefix=dict(img_path='train'))
+    assert len(pairs) == 4
+    info = pairs.get_data_info(0)
+    video = SyntheticWorld(**WORLD).video(summary['videos'][0]['index'])
+    boxes = video.render(range(0, 32, 2))[1][:, video.hero_index]
+    np.testing.assert_allclose(info['gt_bboxes'], boxes, atol=2e-3)
+    with pytest.raises(ValueError, match='train_root'):
+        evaluate_tracking(osp.join(out, 'otb'), None,
+                          config=TRACKING_TRAIN_CONFIG)
+    names = [s['name'] for s in summary['sequences'][:1]]
+    result = evaluate_tracking(
+        osp.join(out, 'otb'), None, osp.join(out, 'got10k'), backbone=TINY,
+        targets=names, config=TRACKING_TRAIN_CONFIG, work_dir=str(tmp_path),
+        cfg_options={'train_cfg.max_iters': 2,
+                     'train_dataloader.batch_size': 2})
+    assert 0 <= result['success'] <= 100
 
 
 def test_tracking_loads_the_checkpoint_branch(export, tmp_path):

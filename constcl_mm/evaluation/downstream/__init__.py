@@ -11,10 +11,12 @@ from .linear_probe import LINEAR_PROBE_CONFIG, evaluate_linear_probe  # noqa
 from .region_correspondence import (CorrespondenceClips, draw_region_matches,
                                     evaluate_region_correspondence,
                                     region_features_of_model)
-from .tracking import TRACKING_CONFIG, evaluate_tracking, tracking_branch
+from .tracking import (TRACKING_CONFIG, TRACKING_TRAIN_CONFIG,
+                       evaluate_tracking, tracking_branch)
 
 __all__ = [
     'evaluate_tracking', 'tracking_branch', 'TRACKING_CONFIG',
+    'TRACKING_TRAIN_CONFIG',
     'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG', 'CorrespondenceClips',
     'draw_region_matches', 'evaluate_region_correspondence',
     'region_features_of_model'

@@ -10,10 +10,15 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from .runner_utils import (CONFIG_DIR, arch_overrides, prepare_cfg,
                            res5_channels)
 
-#: The mini SiamFC config (frozen backbone, identity adjust layer).
+#: The mini SiamFC config with the parameter-free identity adjust layer.
 TRACKING_CONFIG = osp.join(
     CONFIG_DIR, 'mini',
     'siamfc_r3d50y-w16-local-frozen_1xb1-5x2x1-identity_synthetic-otb.py')
+#: The mini SiamFC config whose adjust layer (1x1 conv + BN) trains for 150
+#: iterations on GOT-10k-layout pairs (needs ``train_root``).
+TRACKING_TRAIN_CONFIG = osp.join(
+    CONFIG_DIR, 'mini',
+    'siamfc_r3d50y-w16-local-frozen_1xb8-5x2x1-150it_synthetic-otb.py')
 
 
 def tracking_branch(checkpoint: Optional[str]) -> str:
@@ -33,6 +38,7 @@ def tracking_branch(checkpoint: Optional[str]) -> str:
 
 def evaluate_tracking(otb_root: str,
                       checkpoint: Optional[str] = None,
+                      train_root: Optional[str] = None,
                       branch: Optional[str] = None,
                       backbone: Optional[Dict] = None,
                       targets: Optional[Sequence[str]] = None,
@@ -44,11 +50,15 @@ def evaluate_tracking(otb_root: str,
                       cfg_options: Optional[Dict] = None) -> Dict[str, float]:
     """SiamFC OPE with the project's tracker, OTB dataset and metric.
 
-    Builds ``config`` (by default the mini SiamFC config: frozen backbone,
-    identity adjust layer, no training), puts the checkpoint's ``branch``
-    res5 into the tracker's backbone, and runs ``runner.test()``:
-    :class:`SiamFC` tracks every target of :class:`OTB100Dataset` from its
-    ground-truth first box, :class:`SOTMetric` scores the boxes.
+    Builds ``config`` (:data:`TRACKING_CONFIG`, frozen backbone and identity
+    adjust layer, or :data:`TRACKING_TRAIN_CONFIG`, adjust layer + bias
+    trained for 150 iterations), puts the checkpoint's
+    ``branch`` res5 into the tracker's backbone, trains the head on
+    :class:`GOT10kPairDataset` pairs from ``train_root``
+    (``runner.train()``, when the config has a training loop), then runs
+    ``runner.test()``: :class:`SiamFC` tracks every target of
+    :class:`OTB100Dataset` from its ground-truth first box,
+    :class:`SOTMetric` scores the boxes.
 
     Args:
         otb_root (str): Folder of the OTB sequences and ``ann_file`` (an
@@ -56,6 +66,11 @@ def evaluate_tracking(otb_root: str,
         checkpoint (str, optional): ConST-CL / CVRL pretraining checkpoint
             (or an exported backbone); None = random initialisation
             (ResNet3dY's official init, drawn from ``seed``).
+        train_root (str, optional): GOT-10k-layout root of the training
+            pairs (an export's ``<out>/got10k`` with ``train/list.txt``);
+            needed when the config trains (:data:`TRACKING_TRAIN_CONFIG`). Use
+            videos distinct from the evaluation ones (e.g. the
+            pretraining world's).
         branch (str, optional): Source res5: 'local' (res5_1) or 'global';
             None picks :func:`tracking_branch`.
         backbone (dict, optional): The pretrained model's backbone config;
@@ -95,10 +110,25 @@ def evaluate_tracking(otb_root: str,
                    data_prefix=dict(img_path=''))
     if targets is not None:
         dataset.targets = list(targets)
+    trains = cfg.get('train_dataloader', None) is not None
+    if trains:
+        if train_root is None:
+            raise ValueError(f'{config} trains the adjust layer: give '
+                             'train_root (a GOT-10k-layout folder)')
+        if not osp.isfile(osp.join(train_root, 'train', 'list.txt')):
+            raise FileNotFoundError(
+                f'no {osp.join(train_root, "train", "list.txt")}: export '
+                'the training videos with --layouts got10k')
+        cfg.train_dataloader.dataset.update(
+            data_root=train_root, ann_file='train/list.txt',
+            data_prefix=dict(img_path='train'))
     runner = build_runner(cfg)
-    # runner.test() does not initialise weights (train() does): load the
-    # pretrained backbone, or draw the random init
-    runner.model.init_weights()
+    if trains:
+        runner.train()  # initialises the weights (pretrained backbone)
+    else:
+        # runner.test() does not initialise weights: load the pretrained
+        # backbone, or draw the random init
+        runner.model.init_weights()
     metrics = runner.test()
     data = runner.test_dataloader.dataset
     out = dict(

@@ -11,6 +11,8 @@ real datasets read (``constcl_mm/datasets/synthetic_export.py``)::
     OUT/videos/s1_000000.mp4 ...   OUT/videos.txt  ("s1_000000.mp4 3")
     OUT/otb/s1_000000/img/0001.jpg ... groundtruth_rect.txt
     OUT/otb/otb_infos.txt          OUT/export.json
+    OUT/got10k/train/s1_000000/00000001.jpg ... groundtruth.txt, list.txt
+                                   (--layouts got10k: SiamFC training pairs)
 """
 import argparse
 import sys
@@ -28,7 +30,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='index of the first video')
     parser.add_argument('--num-videos', type=int, default=100)
     parser.add_argument('--layouts', nargs='+', choices=LAYOUTS,
-                        default=list(LAYOUTS))
+                        default=['videos', 'otb'])
     parser.add_argument('--num-frames', type=int, default=64,
                         help='frames per video (world setting)')
     parser.add_argument('--frame-size', type=int, nargs=2, default=(96, 96),
@@ -66,6 +68,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         max_frames=args.otb_max_frames)
     if 'videos' in args.layouts:
         print(f"{len(summary['videos'])} videos -> {summary['video_list']}")
+    if 'got10k' in args.layouts:
+        print(f"{len(summary['videos'])} GOT-10k sequences -> "
+              f"{summary['got10k_list']}")
     if 'otb' in args.layouts:
         print(f"{len(summary['sequences'])} OTB sequences -> "
               f"{summary['otb_info']}; {len(summary['skipped'])} skipped")
