@@ -5,11 +5,14 @@ Importing this package first applies the stack fixes of
 :mod:`constcl_mm.compat` (mmcv ops check, the missing mmaction2 DRN module,
 weights-only checkpoint loading, CPU distributed launch), then registers
 every constcl_mm module into the mmaction2 registries (and mmdet's, for the
-AVA heads).
+AVA heads). It also makes ``constcl_mm::`` config names known to mmengine
+(:mod:`constcl_mm.mim`).
 """
 from . import compat
+from .mim import register_config_package
 
 compat.apply()
+register_config_package()  # `_base_ = 'constcl_mm::...'` in any config
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

@@ -47,8 +47,14 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--device', choices=['cpu', 'cuda'], default=None,
+        help='cpu: hide the GPUs (what `mim train/test ... --gpus 0` '
+        'passes); default: CUDA when available')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if args.device == 'cpu':
+        os.environ['CUDA_VISIBLE_DEVICES'] = ''
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -89,7 +95,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     from constcl_mm.utils import build_runner, finish_distributed
     args = parse_args()
+    # importing constcl_mm makes `constcl_mm::` config names known
+    from constcl_mm.mim import drop_function_scopes, resolve_config_arg
+    args.config = resolve_config_arg(args.config)
     cfg = Config.fromfile(args.config)
+    drop_function_scopes(cfg)
     cfg = merge_args(cfg, args)
     build_runner(cfg).test()
     finish_distributed()

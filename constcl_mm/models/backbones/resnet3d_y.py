@@ -11,9 +11,14 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils.checkpoint import load_backbone_checkpoint
 from ..utils.tf_same_padding import convert_to_tf_same_padding
+from .stock_config_checks import (check_input_range,
+                                  check_stock_backbone_args,
+                                  guard_tensor_heads, warn_on_overwrite)
 
 GLOBAL_INDEX = 3  # res5, layer4
 LOCAL_INDEX = 4  # res5_1, layer4_local
+
+guard_tensor_heads()  # I3DHead names the fix for ResNet3dY's tuple output
 
 
 def variance_scaling_init(module: nn.Module) -> None:
@@ -46,13 +51,17 @@ class ResNet3dY(ResNet3d):
         depth (int): ResNet depth. Defaults to 50.
         branches (Sequence[str]): Which res5 copies to build: 'global'
             (``layer4``) and/or 'local' (``layer4_local``). Defaults to both.
-        out_indices (Sequence[int]): Outputs, see above. Defaults to
-            ``(3, 4)``: ``(res5, res5_1)``.
+        out_indices (Sequence[int], optional): Outputs, see above.
+            Defaults to the res5 of each built branch: ``(3, 4)``
+            (``(res5, res5_1)``) for both, ``(3,)`` or ``(4,)`` for one (a
+            single tensor, what recognition heads such as ``I3DHead`` take).
         pretrained (str, optional): Backbone checkpoint, loaded strictly by
             :func:`load_backbone_checkpoint` (ConST-CL pretraining, mmaction2
             or exported checkpoints). Defaults to None.
         pretrained_branch (str, optional): Which source res5 ('global' or
             'local') feeds a backbone built with a single branch.
+        pretrained2d (bool): Accepted for stock configs that state it; must
+            be False (3-D checkpoints only). Defaults to False.
         padding (str): 'symmetric' (PyTorch / mmaction2) or 'tf_same'
             (exact TF alignment, official_implementation.md §8.3). Defaults to
             'symmetric'.
@@ -76,9 +85,10 @@ class ResNet3dY(ResNet3d):
     def __init__(self,
                  depth: int = 50,
                  branches: Sequence[str] = ('global', 'local'),
-                 out_indices: Sequence[int] = (GLOBAL_INDEX, LOCAL_INDEX),
+                 out_indices: Optional[Sequence[int]] = None,
                  pretrained: Optional[str] = None,
                  pretrained_branch: Optional[str] = None,
+                 pretrained2d: bool = False,
                  padding: str = 'symmetric',
                  cp_stages: Sequence[str] = ('stem', 'layer1', 'layer2'),
                  conv_init: str = 'variance_scaling',
@@ -91,7 +101,12 @@ class ResNet3dY(ResNet3d):
                  norm_cfg: Dict = dict(
                      type='BN3d', requires_grad=True, momentum=0.1, eps=1e-5),
                  **kwargs) -> None:
+        check_stock_backbone_args(pretrained2d, kwargs)
         branches = tuple(branches)
+        if out_indices is None:
+            out_indices = tuple(i for b, i in (('global', GLOBAL_INDEX),
+                                               ('local', LOCAL_INDEX))
+                                if b in branches)
         out_indices = tuple(out_indices)
         self._check_args(branches, out_indices, padding, conv_init, kwargs)
         super().__init__(
@@ -216,6 +231,8 @@ class ResNet3dY(ResNet3d):
         if self.pretrained is not None:
             load_backbone_checkpoint(self, self.pretrained,
                                      self.pretrained_branch)
+            warn_on_overwrite(self, self.pretrained)
+            self._range_checked = False
             return
         for m in self.modules():
             if isinstance(m, nn.Conv3d):
@@ -246,6 +263,8 @@ class ResNet3dY(ResNet3d):
             Tensor or tuple[Tensor]: The ``out_indices`` features, e.g.
             ``(res5, res5_1)``, each ``(N, 2048, T/2, H/32, W/32)``.
         """
+        if getattr(self, '_range_checked', True) is False:
+            check_input_range(self, x)  # once, after loading `pretrained`
         if self.with_cp and 'stem' in self.cp_stages and self.training \
                 and torch.is_grad_enabled():
             # the stem's outputs are the largest activations (112x112 per
