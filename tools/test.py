@@ -4,7 +4,8 @@
 Same command line as mmaction2's ``tools/test.py``::
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump out.pkl]
-        [--show-dir DIR] [--cfg-options k=v ...] [--launcher pytorch]
+        [--show-dir DIR] [--amp [--amp-dtype D]] [--cfg-options k=v ...]
+        [--launcher pytorch]
 """
 import argparse
 import os
@@ -22,6 +23,16 @@ def parse_args() -> argparse.Namespace:
         '--dump',
         type=str,
         help='dump predictions to a pickle file for offline evaluation')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='evaluate under autocast: bfloat16 on the CPU and on GPUs '
+        'that support it, else float16')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['auto', 'bfloat16', 'float16'],
+        default=None,
+        help="with --amp: force the autocast dtype (default 'auto')")
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
@@ -87,6 +98,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.amp_dtype is not None and not args.amp:
+        raise ValueError('--amp-dtype needs --amp')
+    if args.amp:
+        from constcl_mm.engine import enable_test_amp
+        enable_test_amp(cfg, args.amp_dtype)
     set_work_dir(cfg, args.config, args.work_dir)
     cfg.load_from = args.checkpoint
     return adapt_cfg_to_machine(cfg)

@@ -4,7 +4,7 @@
 Same command line as mmaction2's ``tools/train.py``::
 
     python tools/train.py configs/constcl/<config>.py [--work-dir DIR]
-        [--resume [CKPT]] [--amp] [--auto-scale-lr] [--seed N]
+        [--resume [CKPT]] [--amp [--amp-dtype D]] [--auto-scale-lr] [--seed N]
         [--deterministic] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
@@ -27,8 +27,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='mixed precision: fp16 with dynamic loss scale on CUDA, '
-        'bfloat16 on the CPU')
+        help='mixed precision (AutocastOptimWrapper): bfloat16 on the CPU '
+        'and on GPUs that support it (Ampere and newer), else float16 with '
+        'a dynamic loss scaler')
+    parser.add_argument(
+        '--amp-dtype',
+        choices=['auto', 'bfloat16', 'float16'],
+        default=None,
+        help="with --amp: force the autocast dtype (default: the config's "
+        "optim_wrapper.dtype, else 'auto')")
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -82,8 +89,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
     set_work_dir(cfg, args.config, args.work_dir)
+    if args.amp_dtype is not None and not args.amp:
+        raise ValueError('--amp-dtype needs --amp')
     if args.amp:
-        enable_amp(cfg)
+        enable_amp(cfg, args.amp_dtype)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -49,7 +49,7 @@ def test_common_settings(path):
     assert 'model.backbone.pretrained=PATH' in bb.pretrained  # must be set
     pre = model.data_preprocessor
     assert pre == dict(
-        type='ActionDataPreprocessor',
+        type='ChannelsLastActionDataPreprocessor',
         mean=[127.5] * 3,
         std=[127.5] * 3,
         format_shape='NCTHW')

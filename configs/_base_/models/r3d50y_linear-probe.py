@@ -29,7 +29,7 @@ model = dict(
         average_clips='prob'),
     # pretraining's input range [-1, 1]
     data_preprocessor=dict(
-        type='ActionDataPreprocessor',
+        type='ChannelsLastActionDataPreprocessor',
         mean=[127.5, 127.5, 127.5],
         std=[127.5, 127.5, 127.5],
         format_shape='NCTHW'))

@@ -1,4 +1,9 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-from .autocast_optim_wrapper import AutocastOptimWrapper, enable_amp
+from .autocast_optim_wrapper import (AMP_DTYPES, AutocastOptimWrapper,
+                                     enable_amp, enable_test_amp,
+                                     resolve_amp_dtype)
 
-__all__ = ['AutocastOptimWrapper', 'enable_amp']
+__all__ = [
+    'AMP_DTYPES', 'AutocastOptimWrapper', 'enable_amp', 'enable_test_amp',
+    'resolve_amp_dtype'
+]

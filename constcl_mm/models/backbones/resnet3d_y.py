@@ -10,6 +10,8 @@ from mmengine.model.weight_init import constant_init, kaiming_init
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils.checkpoint import load_backbone_checkpoint
+from ..utils.memory_format import (MemoryFormat, get_memory_format,
+                                   to_memory_format)
 from ..utils.tf_same_padding import convert_to_tf_same_padding
 from .stock_config_checks import (check_input_range,
                                   check_stock_backbone_args,
@@ -78,6 +80,12 @@ class ResNet3dY(ResNet3d):
             for a third of the forward compute; res4/res5 have small maps
             and most of the compute. Defaults to
             ``('stem', 'layer1', 'layer2')``.
+        memory_format (str): 'channels_last_3d' (conv weights and feature
+            maps stored ``N, T, H, W, C``; inputs in another layout are
+            converted once at the start of :meth:`forward`) or
+            'contiguous'. The values are the same (within float rounding);
+            channels-last is faster (``benchmarks/trunk_step.py``).
+            Defaults to 'channels_last_3d'.
         **kwargs: Other :class:`ResNet3d` arguments (``norm_cfg``,
             ``spatial_strides``, ``dilations`` ...).
     """
@@ -92,6 +100,7 @@ class ResNet3dY(ResNet3d):
                  padding: str = 'symmetric',
                  cp_stages: Sequence[str] = ('stem', 'layer1', 'layer2'),
                  conv_init: str = 'variance_scaling',
+                 memory_format: MemoryFormat = 'channels_last_3d',
                  conv1_kernel: Sequence[int] = (5, 7, 7),
                  conv1_stride_t: int = 2,
                  pool1_stride_t: int = 1,
@@ -136,6 +145,10 @@ class ResNet3dY(ResNet3d):
         self._select_cp_stages()
         if padding == 'tf_same':
             convert_to_tf_same_padding(self)
+        self.memory_format = get_memory_format(memory_format)
+        # after every module exists: conv weights (5-D) change layout, BN
+        # vectors are unaffected; in-place init and load_state_dict keep it
+        self.to(memory_format=self.memory_format)
         # freeze again: layer4_local did not exist when the parent froze
         self._freeze_stages()
 
@@ -261,8 +274,10 @@ class ResNet3dY(ResNet3d):
 
         Returns:
             Tensor or tuple[Tensor]: The ``out_indices`` features, e.g.
-            ``(res5, res5_1)``, each ``(N, 2048, T/2, H/32, W/32)``.
+            ``(res5, res5_1)``, each ``(N, 2048, T/2, H/32, W/32)``, in
+            ``memory_format``.
         """
+        x = to_memory_format(x, self.memory_format)
         if getattr(self, '_range_checked', True) is False:
             check_input_range(self, x)  # once, after loading `pretrained`
         if self.with_cp and 'stem' in self.cp_stages and self.training \

@@ -207,7 +207,9 @@ class SiamFC(BaseModel):
                 f'expected stacks of {self.num_frames} frames (N, '
                 f'{self.num_frames}, 3, H, W), got {tuple(clips.shape)}: '
                 'the dataset num_neighbors must be (num_frames - 1) / 2')
-        feat = self.backbone(clips.transpose(1, 2).contiguous())
+        # (N, C, T, H, W); the backbone sets its memory format (the SOT
+        # preprocessor's channels-last stacks are already in it: no copy)
+        feat = self.backbone(clips.transpose(1, 2))
         if isinstance(feat, (tuple, list)):
             if len(feat) != 1:
                 raise ValueError(f'the backbone returned {len(feat)} '

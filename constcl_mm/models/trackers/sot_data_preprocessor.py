@@ -5,6 +5,9 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseDataPreprocessor
 
+from ..utils.memory_format import (MemoryFormat, get_memory_format,
+                                   to_memory_format)
+
 Frames = Union[torch.Tensor, List[torch.Tensor]]
 
 
@@ -21,14 +24,21 @@ class SOTDataPreprocessor(BaseDataPreprocessor):
     Args:
         mean (Sequence[float]): Per-channel mean. Defaults to 127.5 x 3.
         std (Sequence[float]): Per-channel std. Defaults to 127.5 x 3.
+        memory_format (str): 'channels_last_3d' lays each batch out
+            ``N, T, H, W, C`` in memory, so that the tracker's
+            ``(N, C, T, H, W)`` view of it is ``torch.channels_last_3d``
+            without a copy; or 'contiguous'. Defaults to
+            'channels_last_3d'.
     """
 
     def __init__(
         self,
         mean: Sequence[float] = (127.5, 127.5, 127.5),
-        std: Sequence[float] = (127.5, 127.5, 127.5)
+        std: Sequence[float] = (127.5, 127.5, 127.5),
+        memory_format: MemoryFormat = 'channels_last_3d'
     ) -> None:
         super().__init__()
+        self.memory_format = get_memory_format(memory_format)
         if len(mean) != len(std):
             raise ValueError(f'mean {mean} and std {std} differ in length')
         if any(s <= 0 for s in std):
@@ -55,6 +65,7 @@ class SOTDataPreprocessor(BaseDataPreprocessor):
             raise ValueError(
                 f'expected frames (N, T, {self.mean.shape[2]}, H, W), got '
                 f'{tuple(batch.shape)}')
+        batch = to_memory_format(batch, self.memory_format, channel_dim=2)
         return (batch.float() - self.mean) / self.std
 
     def forward(self, data: dict, training: bool = False) -> dict:
