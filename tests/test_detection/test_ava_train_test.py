@@ -23,9 +23,9 @@ from helpers.paths import REPO_ROOT
 CONFIG_DIR = osp.join(REPO_ROOT, 'configs', 'detection', 'constcl')
 HEADS = {
     'bbox_head_ava':
-    'fastrcnn_constcl-r3d50y-local_8xb4-32x2x1-10e_ava22-rgb.py',
+    'fastrcnn_constcl-r3d50y-local_32xb8-32x2x1-50k_ava22-rgb.py',
     'action_transformer':
-    'fastrcnn-actiontx_constcl-r3d50y-local_8xb4-32x2x1-10e_ava22-rgb.py',
+    'fastrcnn-actiontx_constcl-r3d50y-local_32xb8-32x2x1-50k_ava22-rgb.py',
 }
 
 TINY = """
@@ -193,7 +193,7 @@ def test_ava_kinetics_config_trains_and_reports_both_sources(
     config.write_text(
         TINY.format(
             base=osp.join(
-                CONFIG_DIR, 'fastrcnn_constcl-r3d50y-local_8xb4-32x2x1-10e_'
+                CONFIG_DIR, 'fastrcnn_constcl-r3d50y-local_32xb8-32x2x1-50k_'
                 'ava-kinetics-rgb.py'),
             labels=ava_fixture('action_list.txt'),
             proposals=[

@@ -108,6 +108,9 @@ def test_fine_tuning_trains_everything(path):
     assert bb.frozen_stages == -1 and bb.norm_eval is False
     assert cfg.model.cls_head.type == 'I3DHead'
     assert cfg.auto_scale_lr == dict(enable=False, base_batch_size=64)
+    # the paper fine-tunes all layers for 50 epochs (Section 4.2)
+    assert cfg.train_cfg.max_epochs == 50 and '-50e_' in path
+    assert cfg.param_scheduler.type == 'WarmupCosineLR'
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,12 @@
 _base_ = [
     '../../_base_/models/fastrcnn-actiontx_r3d50y-local.py',
     '../../_base_/datasets/ava-kinetics_rawframes-32x2x1-s256.py',
-    '../../_base_/schedules/sgd_ava_cosine_10e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/schedules/sgd_ava_cosine_50k.py',
+    '../../_base_/detection_iter_runtime.py'
 ]
+
+# the paper's batch of 256 clips (Section 4.2) as 32 GPUs x 8 (80 GB
+# cards); 8 or 16 GPUs accumulate gradients (docs/detection_ava.md); an
+# endless sampler for the iteration-based loop
+train_dataloader = dict(
+    batch_size=8, sampler=dict(type='InfiniteSampler', shuffle=True))

@@ -6,7 +6,7 @@
 _base_ = [
     '../../_base_/models/r3d50y_i3d-head.py',
     '../../_base_/datasets/ucf101_video_32x2x1-cvrl.py',
-    '../../_base_/schedules/sgd_finetune_cosine_100e.py',
+    '../../_base_/schedules/sgd_finetune_cosine_50e.py',
     '../../_base_/default_runtime.py'
 ]
 
