@@ -124,12 +124,30 @@ def pretrain(name: str, seed: int, iters: Optional[int],
         global_acc=history('global_acc'),
         # unweighted, comparable with its chance level
         loss_local=[v / weight for v in history('loss_local')])
-    return dict(
+    run = dict(
         checkpoint=osp.join(work_dir, f'iter_{runner.iter}.pth'),
         curves=curves,
         seconds=time.time() - start,
         batch_size=int(cfg.train_dataloader.batch_size),
         num_boxes=8)
+    with open(osp.join(work_dir, 'pretraining.json'), 'w') as f:
+        json.dump(run, f)
+    return run
+
+
+def load_pretraining(work_dir: str) -> Dict:
+    """The record :func:`pretrain` left in ``work_dir``."""
+    path = osp.join(work_dir, 'pretraining.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} is missing: --reuse-pretraining needs a finished run '
+            'of this script in the same --work-dir')
+    with open(path) as f:
+        run = json.load(f)
+    if not osp.isfile(run['checkpoint']):
+        raise FileNotFoundError(f'{run["checkpoint"]} (listed in {path}) '
+                                'is missing')
+    return run
 
 
 def build_model(name: str, seed: int, checkpoint: Optional[str]):
@@ -382,7 +400,8 @@ def main() -> None:
             run_dir = osp.join(args.work_dir, f'seed{seed}', name)
             checkpoint = None
             if name != 'random':
-                run = pretrain(name, seed, args.iters, run_dir)
+                run = load_pretraining(run_dir) if args.reuse_pretraining \
+                    else pretrain(name, seed, args.iters, run_dir)
                 checkpoint = run['checkpoint']
                 curves[name].append(run['curves'])
                 batch, boxes = run['batch_size'], run['num_boxes']
