@@ -1,7 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Prints the paper's pretraining recipe fitted to your cluster.
 
-    python tools/analysis/cluster_recipe.py                  # 8-128 GPUs, 32 GB
+    python tools/analysis/cluster_recipe.py                  # 8-128 GPUs, 32GB
     python tools/analysis/cluster_recipe.py --gpus 16 --gpu-mem 80
     python tools/analysis/cluster_recipe.py --official-replicas 128
 
@@ -11,24 +11,24 @@ official code's summed-gradient step (the rule and its caveats:
 ``constcl_mm/utils/cluster_recipe.py``, docs/pretraining.md "Clusters").
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
-
-from constcl_mm.utils.cluster_recipe import (  # noqa: E402
-    cluster_recipe, recipe_table)
+from constcl_mm.utils.cluster_recipe import cluster_recipe, recipe_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description='ConST-CL cluster recipe')
-    parser.add_argument('--gpus', type=int, nargs='+',
-                        default=[8, 16, 32, 64, 128])
-    parser.add_argument('--gpu-mem', type=float, default=32.0,
-                        help='memory of one GPU in GB (default 32)')
-    parser.add_argument('--official-replicas', type=int, default=None,
-                        help='replica count R of the official run')
+    parser.add_argument(
+        '--gpus', type=int, nargs='+', default=[8, 16, 32, 64, 128])
+    parser.add_argument(
+        '--gpu-mem',
+        type=float,
+        default=32.0,
+        help='memory of one GPU in GB (default 32)')
+    parser.add_argument(
+        '--official-replicas',
+        type=int,
+        default=None,
+        help='replica count R of the official run')
     args = parser.parse_args()
     print(recipe_table(args.gpus, args.gpu_mem, args.official_replicas))
     print()
