@@ -60,6 +60,8 @@ METRICS = (('corr_acc', 'region corr. top-1'), ('track_success',
 #: World seeds: pretraining videos come from world 0 (the mini configs);
 #: the probe trains on world 2 and everything is evaluated on world 1.
 EVAL_WORLD, PROBE_TRAIN_WORLD = 1, 2
+#: Videos 0 .. PRETRAIN_VIDEOS - 1 of world 0 are the pretraining set.
+PRETRAIN_VIDEOS = 2000
 
 
 def parse_args() -> argparse.Namespace:
@@ -90,6 +92,23 @@ def parse_args() -> argparse.Namespace:
         '--skip-export',
         action='store_true',
         help='reuse the exported videos of --work-dir')
+    parser.add_argument(
+        '--reuse-pretraining',
+        action='store_true',
+        help='reuse the checkpoints and curves of an earlier run in '
+        '--work-dir (re-evaluate only)')
+    parser.add_argument(
+        '--tracking',
+        choices=('trained-adjust', 'identity'),
+        default='trained-adjust',
+        help='SiamFC adjust layer: trained on pretraining-world pairs for '
+        'every model alike (default), or fixed to the identity')
+    parser.add_argument(
+        '--track-train-videos',
+        type=int,
+        default=48,
+        help='pretraining-world videos exported as GOT-10k pairs for the '
+        'adjust layer')
     return parser.parse_args()
 
 
@@ -181,6 +200,8 @@ def evaluate(name: str, seed: int, checkpoint: Optional[str], data: Dict,
         data['otb_root'],
         checkpoint=checkpoint,
         backbone=backbone,
+        train_root=data['got10k_root'],
+        config=data['track_config'],
         work_dir=osp.join(work_dir, 'tracking'),
         seed=seed)
     probe = evaluate_linear_probe(
@@ -208,7 +229,9 @@ def export_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
     the probe trains on world 2.
     """
     from constcl_mm.datasets.synthetic_export import export_world
-    from constcl_mm.evaluation.downstream import CorrespondenceClips
+    from constcl_mm.evaluation.downstream import (TRACKING_CONFIG,
+                                                  TRACKING_TRAIN_CONFIG,
+                                                  CorrespondenceClips)
     root = osp.join(args.work_dir, 'data')
     eval_world = dict(world_cfg, seed=EVAL_WORLD)
     sets = dict(
@@ -227,6 +250,13 @@ def export_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
             first_index=0,
             num_videos=args.probe_train_videos,
             layouts=('videos', )))
+    if args.tracking == 'trained-adjust':
+        # pretraining-world videos after the ones the mini configs train on
+        sets['track_train'] = dict(
+            world=dict(world_cfg, seed=0),
+            first_index=PRETRAIN_VIDEOS,
+            num_videos=args.track_train_videos,
+            layouts=('got10k', ))
     summaries = {}
     for name, kwargs in sets.items():
         out_dir = osp.join(root, name)
@@ -240,8 +270,12 @@ def export_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
         world=eval_world,
         num_videos=args.corr_videos,
         first_index=args.track_videos + args.probe_test_videos)
+    trained = args.tracking == 'trained-adjust'
     return dict(
         clips=clips,
+        track_config=TRACKING_TRAIN_CONFIG if trained else TRACKING_CONFIG,
+        got10k_root=summaries['track_train']['got10k_root']
+        if trained else None,
         otb_root=summaries['track']['otb_root'],
         probe_train=summaries['probe_train']['video_list'],
         probe_test=summaries['probe_test']['video_list'])
