@@ -89,15 +89,17 @@ def test_config_states_the_lr_of_its_named_batch(path):
     assert resolved_lr(path, True, gpus)[0] == pytest.approx(stated)
 
 
-@pytest.mark.parametrize('family,world,batch,factor', [
-    ('pretraining', 8, 8, 64 / 1024),
-    ('recognition', 4, None, 0.5),
-    ('detection', 16, 16, 1.0),
-    ('tracking', 2, 8, 2.0),
+@pytest.mark.parametrize('family,world,batch', [
+    ('pretraining', 8, 8),
+    ('recognition', 4, 16),
+    ('detection', 16, 16),
+    ('tracking', 2, 8),
 ])
-def test_flag_rescales_from_base_batch(family, world, batch, factor):
+def test_flag_rescales_from_base_batch(family, world, batch):
     for path in FAMILIES[family]:
-        stated = Config.fromfile(path).optim_wrapper.optimizer.lr
+        cfg = Config.fromfile(path)
+        stated = cfg.optim_wrapper.optimizer.lr
+        factor = world * batch / cfg.auto_scale_lr.base_batch_size
         lr, cfg = resolved_lr(path, True, world, batch)
         assert cfg.auto_scale_lr.enable is True
         assert lr == pytest.approx(stated * factor), path

@@ -227,7 +227,7 @@ def test_every_config_schedule_spans_its_loop():
         if '_base_' in path:
             continue
         cfg = Config.fromfile(path)
-        if 'param_scheduler' not in cfg or 'train_cfg' not in cfg:
+        if not cfg.get('param_scheduler') or not cfg.get('train_cfg'):
             continue
         loop = cfg.train_cfg
         by_epoch_loop = loop.type == 'EpochBasedTrainLoop'
