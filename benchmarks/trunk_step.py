@@ -72,14 +72,21 @@ def make_step(name: str, model: nn.Module,
     """A closure running one train step of ``model`` on ``clips``."""
     optim = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     amp = name.endswith('_amp')
+    device = clips.device.type
+    # --amp: bf16 where supported (CPU, Ampere+), else fp16 (no scaler here:
+    # the step time is the same)
+    dtype = torch.bfloat16 if device == 'cpu' or \
+        torch.cuda.is_bf16_supported() else torch.float16
 
     def step() -> None:
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+        with torch.autocast(device, dtype=dtype, enabled=amp):
             feat = model(clips)
         loss = feat.float().square().mean()  # fp32 loss, as our heads
         optim.zero_grad(set_to_none=False)
         loss.backward()
         optim.step()
+        if device == 'cuda':
+            torch.cuda.synchronize()
 
     return step
 
@@ -90,19 +97,27 @@ def measure(steps: Dict[str, Callable[[], None]], repeats: int,
     names = list(steps)
     wall: Dict[str, List[float]] = {n: [] for n in names}
     cpu: Dict[str, List[float]] = {n: [] for n in names}
+    peak: Dict[str, float] = {n: 0. for n in names}
+    cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
     for rep in range(warmup + repeats):
         order = names[rep % len(names):] + names[:rep % len(names)]
         for name in order:
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
             w0, c0 = time.perf_counter(), time.process_time()
             steps[name]()
             w1, c1 = time.perf_counter(), time.process_time()
+            if cuda:
+                peak[name] = max(peak[name],
+                                 torch.cuda.max_memory_allocated() / 2**20)
             if rep >= warmup:
                 wall[name].append(w1 - w0)
                 cpu[name].append(c1 - c0)
     return {
         n: dict(wall=statistics.median(wall[n]),
                 cpu=statistics.median(cpu[n]),
-                spread=(min(wall[n]), max(wall[n])))
+                spread=(min(wall[n]), max(wall[n])),
+                peak_mb=peak[n])
         for n in names
     }
 
@@ -118,6 +133,9 @@ def main() -> None:
                         help='timed steps per variant at 224 px and above')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or 'cuda' (then also the peak memory "
+                        'per variant, torch.cuda.max_memory_allocated)')
     parser.add_argument('--variants', nargs='+', choices=VARIANTS,
                         default=list(VARIANTS))
     args = parser.parse_args()
@@ -125,7 +143,10 @@ def main() -> None:
     import constcl_mm  # noqa: F401
     torch.set_num_threads(args.threads)
     load0 = os.getloadavg()
-    models = {name: build(name) for name in args.variants}
+    models = {
+        name: build(name).to(args.device)
+        for name in args.variants
+    }
     print(f'batch {args.batch} x 3 x {args.frames} frames, {args.threads} '
           f'threads, torch {torch.__version__}; median of the interleaved '
           'steps (wall, and CPU time of the process)')
@@ -134,7 +155,7 @@ def main() -> None:
     for size in args.sizes:
         clips = torch.randn(
             args.batch, 3, args.frames, size, size,
-            generator=torch.Generator().manual_seed(size))
+            generator=torch.Generator().manual_seed(size)).to(args.device)
         steps = {
             name: make_step(name, model, clips)
             for name, model in models.items()
@@ -149,8 +170,9 @@ def main() -> None:
             ratio = (f"{ref['wall'] / r['wall']:>10.2f}"
                      f"{ref['cpu'] / r['cpu']:>9.2f}") if ref else ''
             lo, hi = r['spread']
+            mem = f"  peak {r['peak_mb']:.0f} MB" if r['peak_mb'] else ''
             print(f"{name:<17s}{r['wall']:>10.3f}{f'{lo:.2f}-{hi:.2f}':>14s}"
-                  f"{r['cpu']:>10.3f}{ratio}")
+                  f"{r['cpu']:>10.3f}{ratio}{mem}")
         if ref and 'ours' in res:
             print(f"ours (defaults) speed-up: "
                   f"{ref['wall'] / res['ours']['wall']:.2f}x (target >= 1.2)")
