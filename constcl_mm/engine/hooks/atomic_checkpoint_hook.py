@@ -106,6 +106,8 @@ class AtomicCheckpointHook(CheckpointHook):
             super()._save_checkpoint(runner)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
+        if not self.save_best:
+            return  # as mmengine's hook: nothing to keep (no best_ckpt_path)
         if not self._is_local():
             return super()._save_best_checkpoint(runner, metrics)
         backend, deferred = self.file_backend, _DeferredRemovals(
@@ -117,7 +119,7 @@ class AtomicCheckpointHook(CheckpointHook):
         finally:
             self.file_backend = backend
         if is_main_process():
-            current = {str(self.best_ckpt_path)} | {
+            current = {str(getattr(self, 'best_ckpt_path', None))} | {
                 str(p)
                 for p in (
                     getattr(self, 'best_ckpt_path_dict', None) or {}).values()
