@@ -8,8 +8,12 @@ every constcl_mm module into the mmaction2 registries (and mmdet's, for the
 AVA heads). It also makes ``constcl_mm::`` config names known to mmengine
 (:mod:`constcl_mm.mim`).
 """
-from . import compat
-from .mim import register_config_package
+from .stack_versions import check_stack_versions
+
+check_stack_versions()  # mmengine/mmcv/mmdet/mmaction2 ranges, with the fix
+
+from . import compat  # noqa: E402
+from .mim import register_config_package  # noqa: E402
 
 compat.apply()
 register_config_package()  # `_base_ = 'constcl_mm::...'` in any config

@@ -104,7 +104,9 @@ class SkipBadVideosMixin:
                 f'{len(errors)} consecutive samples of {ann} could not be '
                 f'decoded (max_consecutive_failures='
                 f'{self.max_consecutive_failures}); check the data root and '
-                f'the list file (tools/data/check_videos.py writes a clean '
+                f'the list file (`constcl-check-videos LIST --data-prefix '
+                f'ROOT`, the '
+                f'installed tools/data/check_videos.py, writes a clean '
                 f'list). Failed files:\n{listing}',
                 failed_files=[e.filename for e in errors])
 
