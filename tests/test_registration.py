@@ -235,6 +235,12 @@ def build_cfgs(fx):
         dict(type='AtomicCheckpointHook', interval=1),
         'BadVideoCountHook':
         dict(type='BadVideoCountHook'),
+        'LoopScheduleHook':
+        dict(type='LoopScheduleHook'),
+        'ChannelsLastActionDataPreprocessor':
+        dict(type='ChannelsLastActionDataPreprocessor'),
+        'SyntheticVideoDataset':
+        dict(type='SyntheticVideoDataset', num_videos=2, pipeline=[]),
     }
 
 
