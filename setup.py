@@ -11,7 +11,6 @@ import os.path as osp
 import re
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
 
@@ -57,8 +56,10 @@ def install_requires() -> list:
 
 
 def _ignore(_dir: str, names: list) -> list:
-    return [n for n in names if n in ('__pycache__', 'work_dirs')
-            or n.endswith(('.pyc', '.pth'))]
+    return [
+        n for n in names
+        if n in ('__pycache__', 'work_dirs') or n.endswith(('.pyc', '.pth'))
+    ]
 
 
 def add_mim_extension(mode: str, dest: str) -> None:
@@ -95,8 +96,8 @@ class BuildPyWithMim(build_py):
     def run(self) -> None:
         super().run()
         if not getattr(self, 'editable_mode', False):
-            add_mim_extension(
-                'copy', osp.join(self.build_lib, 'constcl_mm', '.mim'))
+            add_mim_extension('copy',
+                              osp.join(self.build_lib, 'constcl_mm', '.mim'))
 
 
 if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):

@@ -20,8 +20,9 @@ sys.path.insert(0, ROOT)
 
 import torch  # noqa: E402
 
-CONFIG = ('configs/detection/constcl/'
-          'fastrcnn-actiontx_constcl-r3d50y-local_32xb8-32x2x1-50k_ava22-rgb.py')
+CONFIG = (
+    'configs/detection/constcl/'
+    'fastrcnn-actiontx_constcl-r3d50y-local_32xb8-32x2x1-50k_ava22-rgb.py')
 
 
 def _status_kb(field):
@@ -40,12 +41,13 @@ def main():
     parser.add_argument('--threads', type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    import constcl_mm  # noqa: F401
     from mmaction.registry import MODELS
     from mmaction.structures import ActionDataSample
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmengine.structures import InstanceData
+
+    import constcl_mm  # noqa: F401
     init_default_scope('mmaction')
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     cfg.model.backbone.pretrained = None
@@ -54,8 +56,8 @@ def main():
     model.init_weights()
     model.train()
     s = args.size
-    inputs = torch.randint(0, 256, (1, 3, args.frames, s, s),
-                           dtype=torch.uint8)
+    inputs = torch.randint(
+        0, 256, (1, 3, args.frames, s, s), dtype=torch.uint8)
     sample = ActionDataSample()
     inst = InstanceData()
     inst.bboxes = torch.tensor([[0.1 * s, 0.1 * s, 0.5 * s, 0.9 * s],

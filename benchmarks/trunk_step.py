@@ -114,10 +114,12 @@ def measure(steps: Dict[str, Callable[[], None]], repeats: int,
                 wall[name].append(w1 - w0)
                 cpu[name].append(c1 - c0)
     return {
-        n: dict(wall=statistics.median(wall[n]),
-                cpu=statistics.median(cpu[n]),
-                spread=(min(wall[n]), max(wall[n])),
-                peak_mb=peak[n])
+        n:
+        dict(
+            wall=statistics.median(wall[n]),
+            cpu=statistics.median(cpu[n]),
+            spread=(min(wall[n]), max(wall[n])),
+            peak_mb=peak[n])
         for n in names
     }
 
@@ -127,26 +129,31 @@ def main() -> None:
     parser.add_argument('--sizes', type=int, nargs='+', default=[112, 224])
     parser.add_argument('--batch', type=int, default=2)
     parser.add_argument('--frames', type=int, default=16)
-    parser.add_argument('--steps', type=int, default=5,
-                        help='timed steps per variant (below 224 px)')
-    parser.add_argument('--steps-224', type=int, default=3,
-                        help='timed steps per variant at 224 px and above')
+    parser.add_argument(
+        '--steps',
+        type=int,
+        default=5,
+        help='timed steps per variant (below 224 px)')
+    parser.add_argument(
+        '--steps-224',
+        type=int,
+        default=3,
+        help='timed steps per variant at 224 px and above')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--threads', type=int, default=2)
-    parser.add_argument('--device', default='cpu',
-                        help="'cpu' or 'cuda' (then also the peak memory "
-                        'per variant, torch.cuda.max_memory_allocated)')
-    parser.add_argument('--variants', nargs='+', choices=VARIANTS,
-                        default=list(VARIANTS))
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help="'cpu' or 'cuda' (then also the peak memory "
+        'per variant, torch.cuda.max_memory_allocated)')
+    parser.add_argument(
+        '--variants', nargs='+', choices=VARIANTS, default=list(VARIANTS))
     args = parser.parse_args()
 
     import constcl_mm  # noqa: F401
     torch.set_num_threads(args.threads)
     load0 = os.getloadavg()
-    models = {
-        name: build(name).to(args.device)
-        for name in args.variants
-    }
+    models = {name: build(name).to(args.device) for name in args.variants}
     print(f'batch {args.batch} x 3 x {args.frames} frames, {args.threads} '
           f'threads, torch {torch.__version__}; median of the interleaved '
           'steps (wall, and CPU time of the process)')
@@ -154,7 +161,11 @@ def main() -> None:
           f'{load0[2]:.2f} ({os.cpu_count()} cores)')
     for size in args.sizes:
         clips = torch.randn(
-            args.batch, 3, args.frames, size, size,
+            args.batch,
+            3,
+            args.frames,
+            size,
+            size,
             generator=torch.Generator().manual_seed(size)).to(args.device)
         steps = {
             name: make_step(name, model, clips)

@@ -62,9 +62,8 @@ def tool_path(name: str) -> str:
     """
     path = osp.join(mim_root(), 'tools', name)
     if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'constcl_mm has no tool {name!r} (looked in '
-            f'{osp.join(mim_root(), "tools")})')
+        raise FileNotFoundError(f'constcl_mm has no tool {name!r} (looked in '
+                                f'{osp.join(mim_root(), "tools")})')
     return path
 
 

@@ -24,8 +24,11 @@ def _child(name: str) -> Registry:
     # `locations`: what mmengine imports before a lookup in this scope (the
     # parent's own, e.g. mmaction.visualization, are not imported when a
     # child falls through to it)
-    return Registry(parent.name, parent=parent, scope='constcl_mm',
-                    locations=['constcl_mm'] + list(parent._locations))
+    return Registry(
+        parent.name,
+        parent=parent,
+        scope='constcl_mm',
+        locations=['constcl_mm'] + list(parent._locations))
 
 
 RUNNERS = _child('RUNNERS')

@@ -46,8 +46,8 @@ def check_stack_versions(
             problems.append(f'{dist} {have} is installed, constcl_mm needs '
                             f'{want}')
     if problems:
-        raise ImportError(
-            'constcl_mm cannot run on this OpenMMLab stack: ' +
-            '; '.join(problems) + '. Fix: pip install ' + ' '.join(
-                f"'{d}>={lo},<{hi}'" for d, (lo, hi) in RANGES.items()) +
-            f', or {FIX}.')
+        raise ImportError('constcl_mm cannot run on this OpenMMLab stack: ' +
+                          '; '.join(problems) + '. Fix: pip install ' +
+                          ' '.join(f"'{d}>={lo},<{hi}'"
+                                   for d, (lo, hi) in RANGES.items()) +
+                          f', or {FIX}.')

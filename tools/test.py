@@ -59,7 +59,9 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument(
-        '--device', choices=['cpu', 'cuda'], default=None,
+        '--device',
+        choices=['cpu', 'cuda'],
+        default=None,
         help='cpu: hide the GPUs (what `mim train/test ... --gpus 0` '
         'passes); default: CUDA when available')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)

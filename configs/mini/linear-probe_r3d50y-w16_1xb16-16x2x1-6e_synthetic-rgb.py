@@ -31,11 +31,16 @@ frame_interval = 2
 crop_size = 64
 train_pipeline = [
     dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval, num_clips=1),
+    dict(
+        type='SampleFrames',
+        clip_len=clip_len,
+        frame_interval=frame_interval,
+        num_clips=1),
     dict(type='DecordDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.3, 1.0),
-         aspect_ratio_range=(0.5, 2.0)),
+    dict(
+        type='RandomResizedCrop',
+        area_range=(0.3, 1.0),
+        aspect_ratio_range=(0.5, 2.0)),
     dict(type='Resize', scale=(crop_size, crop_size), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
@@ -46,8 +51,12 @@ train_pipeline = [
 # to the videos' length and the square frames)
 test_pipeline = [
     dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=clip_len,
-         frame_interval=frame_interval, num_clips=2, test_mode=True),
+    dict(
+        type='SampleFrames',
+        clip_len=clip_len,
+        frame_interval=frame_interval,
+        num_clips=2,
+        test_mode=True),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, crop_size)),
     dict(type='CenterCrop', crop_size=crop_size),
@@ -61,16 +70,18 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(ann_file='data/synthetic_probe_train/videos.txt',
-                 data_prefix=dict(video='data/synthetic_probe_train/videos'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        ann_file='data/synthetic_probe_train/videos.txt',
+        data_prefix=dict(video='data/synthetic_probe_train/videos'),
+        pipeline=train_pipeline))
 test_dataloader = dict(
     batch_size=8,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(ann_file='data/synthetic_eval/videos.txt',
-                 data_prefix=dict(video='data/synthetic_eval/videos'),
-                 pipeline=test_pipeline))
+    dataset=dict(
+        ann_file='data/synthetic_eval/videos.txt',
+        data_prefix=dict(video='data/synthetic_eval/videos'),
+        pipeline=test_pipeline))
 # no validation during the short training
 val_dataloader = None
 val_cfg = None
@@ -86,7 +97,9 @@ test_evaluator = dict(
 # video; the budget of one probe in tools/mini_experiment.py (12 probes).
 max_epochs = 6
 train_cfg = dict(
-    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=max_epochs,
+    type='EpochBasedTrainLoop',
+    max_epochs=max_epochs,
+    val_begin=max_epochs,
     val_interval=max_epochs)
 # CVRL's LR rule (8.0 per 256 clips) at batch 16; warmup 5% and cosine from
 # the base schedule

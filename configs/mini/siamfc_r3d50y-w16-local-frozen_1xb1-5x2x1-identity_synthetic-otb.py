@@ -48,9 +48,7 @@ test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='otb_infos.txt'))
-test_evaluator = dict(
-    type='SOTMetric', tracker_name='mini SiamFC', plot=False)
+test_evaluator = dict(type='SOTMetric', tracker_name='mini SiamFC', plot=False)
 
 default_hooks = dict(
-    logger=dict(interval=200),
-    checkpoint=dict(save_best=None))
+    logger=dict(interval=200), checkpoint=dict(save_best=None))

@@ -36,19 +36,23 @@ model = dict(
     # 0.67-1.2x); search 79 ~= 2x exemplar as SiamFC's 255/127;
     # (79 - 39) / 8 + 1 = 6 response cells. 2 GMACs per tracked frame (3
     # scales x 5 frames at 79 px). Everything else is SiamFC's setting.
-    test_cfg=dict(exemplar_size=exemplar_size, search_size=search_size,
-                  response_size=6))
+    test_cfg=dict(
+        exemplar_size=exemplar_size, search_size=search_size, response_size=6))
 
 # Training pairs: sequences exported with --otb-frame-interval 2 (32 frames
 # of a 64-frame video), so a 5-frame stack spans video frames t-4 .. t+4 at
 # the pretraining clips' interval 2; pairs at most 16 sequence frames apart.
 train_pipeline = [
-    dict(type='LoadTrackingFrames',
-         keys=dict(exemplar_paths='exemplar_imgs',
-                   search_paths='search_imgs')),
-    dict(type='SiamFCPairCrop', exemplar_size=exemplar_size,
-         search_size=search_size, context_amount=0.5, scale_jitter=0.05,
-         max_shift=2),  # SiamFC's 4 px at 255, scaled to the 79-px search
+    dict(
+        type='LoadTrackingFrames',
+        keys=dict(exemplar_paths='exemplar_imgs', search_paths='search_imgs')),
+    dict(
+        type='SiamFCPairCrop',
+        exemplar_size=exemplar_size,
+        search_size=search_size,
+        context_amount=0.5,
+        scale_jitter=0.05,
+        max_shift=2),  # SiamFC's 4 px at 255, scaled to the 79-px search
     dict(type='PackSiamFCPairInputs'),
 ]
 train_dataloader = dict(
@@ -68,11 +72,18 @@ train_dataloader = dict(
 # (LR 1e-2, momentum 0.9, weight decay 5e-4) with its exponential decay
 # over the run (1e-2 -> 1e-5), by iteration.
 max_iters = 150
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                 max_iters=max_iters, val_interval=max_iters)
+train_cfg = dict(
+    _delete_=True,
+    type='IterBasedTrainLoop',
+    max_iters=max_iters,
+    val_interval=max_iters)
 param_scheduler = [
-    dict(type='ExponentialLR', gamma=(1e-5 / 1e-2)**(1 / max_iters),
-         by_epoch=False, begin=0, end=max_iters)
+    dict(
+        type='ExponentialLR',
+        gamma=(1e-5 / 1e-2)**(1 / max_iters),
+        by_epoch=False,
+        begin=0,
+        end=max_iters)
 ]
 val_dataloader = None
 val_cfg = None
@@ -83,8 +94,7 @@ test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(data_root=data_root, ann_file='otb_infos.txt'))
-test_evaluator = dict(
-    type='SOTMetric', tracker_name='mini SiamFC', plot=False)
+test_evaluator = dict(type='SOTMetric', tracker_name='mini SiamFC', plot=False)
 
 default_hooks = dict(
     logger=dict(interval=50),

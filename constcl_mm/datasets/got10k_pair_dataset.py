@@ -96,9 +96,7 @@ class GOT10kPairDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         root = self.data_prefix.get('img_path', '') or self.data_root or ''
-        names = [
-            n.strip() for n in list_from_file(self.ann_file) if n.strip()
-        ]
+        names = [n.strip() for n in list_from_file(self.ann_file) if n.strip()]
         if not names:
             raise ValueError(f'{self.ann_file} lists no sequence')
         data_list, skipped = [], []
@@ -112,19 +110,19 @@ class GOT10kPairDataset(BaseDataset):
             boxes = load_sot_bboxes(gt_file)
             valid = np.isfinite(boxes).all(1) & (boxes[:, 2] > 0) & (
                 boxes[:, 3] > 0)
-            absence = _read_labels(osp.join(seq_dir, 'absence.label'),
-                                   len(boxes))
+            absence = _read_labels(
+                osp.join(seq_dir, 'absence.label'), len(boxes))
             if absence is not None:
                 valid &= absence == 0
-            cover = _read_labels(osp.join(seq_dir, 'cover.label'),
-                                 len(boxes))
+            cover = _read_labels(osp.join(seq_dir, 'cover.label'), len(boxes))
             if cover is not None:
                 valid &= cover > 0
             if valid.sum() < 2:
                 skipped.append(name)
                 continue
             problem = missing_frames(seq_dir, self.framename_template,
-                                     range(1, len(boxes) + 1))
+                                     range(1,
+                                           len(boxes) + 1))
             if problem:
                 raise FileNotFoundError(
                     f'sequence {name!r}: {gt_file} has {len(boxes)} boxes '

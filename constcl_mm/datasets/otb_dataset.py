@@ -21,8 +21,10 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.fileio import get_local_path, list_from_file
 from mmengine.logging import print_log
 
-__all__ = ['OTBTarget', 'OTB100_TARGETS', 'OTB100Dataset',
-           'load_sot_bboxes', 'parse_otb_infos']
+__all__ = [
+    'OTBTarget', 'OTB100_TARGETS', 'OTB100Dataset', 'load_sot_bboxes',
+    'parse_otb_infos'
+]
 
 
 class OTBTarget(NamedTuple):
@@ -44,8 +46,12 @@ class OTBTarget(NamedTuple):
         return self.img_dir.replace('\\', '/').split('/')[0]
 
 
-def _t(name: str, end: int, start: int = 1, folder: Optional[str] = None,
-       gt_file: str = 'groundtruth_rect.txt', digits: int = 4) -> OTBTarget:
+def _t(name: str,
+       end: int,
+       start: int = 1,
+       folder: Optional[str] = None,
+       gt_file: str = 'groundtruth_rect.txt',
+       digits: int = 4) -> OTBTarget:
     folder = folder or name
     return OTBTarget(name, f'{folder}/img', f'{folder}/{gt_file}', start, end,
                      f'%0{digits}d.jpg')
@@ -55,53 +61,93 @@ def _t(name: str, end: int, start: int = 1, folder: Optional[str] = None,
 # starts at frame 1), BlurCar1/3/4 at 247/3/18; Board has 5-digit frame
 # names; Jogging and Skating2 have two targets (groundtruth_rect.1/.2.txt);
 # Human4 uses groundtruth_rect.2.txt.
-OTB100_TARGETS: Tuple[OTBTarget, ...] = (
-    _t('Basketball', 725), _t('Biker', 142), _t('Bird1', 408),
-    _t('Bird2', 99), _t('BlurBody', 334), _t('BlurCar1', 988, start=247),
-    _t('BlurCar2', 585), _t('BlurCar3', 359, start=3),
-    _t('BlurCar4', 397, start=18), _t('BlurFace', 493), _t('BlurOwl', 631),
-    _t('Board', 698, digits=5), _t('Bolt', 350), _t('Bolt2', 293),
-    _t('Box', 1161), _t('Boy', 602), _t('Car1', 1020), _t('Car2', 913),
-    _t('Car24', 3059), _t('Car4', 659), _t('CarDark', 393),
-    _t('CarScale', 252), _t('ClifBar', 472), _t('Coke', 291),
-    _t('Couple', 140), _t('Coupon', 327), _t('Crossing', 120),
-    _t('Crowds', 347), _t('Dancer', 225), _t('Dancer2', 150),
-    _t('David', 770, start=300), _t('David2', 537), _t('David3', 252),
-    _t('Deer', 71), _t('Diving', 215), _t('Dog', 127), _t('Dog1', 1350),
-    _t('Doll', 3872), _t('DragonBaby', 113), _t('Dudek', 1145),
-    _t('FaceOcc1', 892), _t('FaceOcc2', 812), _t('Fish', 476),
-    _t('FleetFace', 707), _t('Football', 362), _t('Football1', 74),
-    _t('Freeman1', 326), _t('Freeman3', 460), _t('Freeman4', 283),
-    _t('Girl', 500), _t('Girl2', 1500), _t('Gym', 767), _t('Human2', 1128),
-    _t('Human3', 1698),
-    _t('Human4', 667, gt_file='groundtruth_rect.2.txt'),
-    _t('Human5', 713), _t('Human6', 792), _t('Human7', 250),
-    _t('Human8', 128), _t('Human9', 305), _t('Ironman', 166),
-    _t('Jogging-1', 307, folder='Jogging',
-       gt_file='groundtruth_rect.1.txt'),
-    _t('Jogging-2', 307, folder='Jogging',
-       gt_file='groundtruth_rect.2.txt'),
-    _t('Jump', 122), _t('Jumping', 313), _t('KiteSurf', 84),
-    _t('Lemming', 1336), _t('Liquor', 1741), _t('Man', 134),
-    _t('Matrix', 100), _t('Mhyang', 1490), _t('MotorRolling', 164),
-    _t('MountainBike', 228), _t('Panda', 1000), _t('RedTeam', 1918),
-    _t('Rubik', 1997), _t('Shaking', 365), _t('Singer1', 351),
-    _t('Singer2', 366), _t('Skater', 160), _t('Skater2', 435),
-    _t('Skating1', 400),
-    _t('Skating2-1', 473, folder='Skating2',
-       gt_file='groundtruth_rect.1.txt'),
-    _t('Skating2-2', 473, folder='Skating2',
-       gt_file='groundtruth_rect.2.txt'),
-    _t('Skiing', 81), _t('Soccer', 392), _t('Subway', 175),
-    _t('Surfer', 376), _t('Suv', 945), _t('Sylvester', 1345),
-    _t('Tiger1', 354, start=6), _t('Tiger2', 365), _t('Toy', 271),
-    _t('Trans', 124), _t('Trellis', 569), _t('Twinnings', 472),
-    _t('Vase', 271), _t('Walking', 412), _t('Walking2', 500),
-    _t('Woman', 597))
+OTB100_TARGETS: Tuple[OTBTarget,
+                      ...] = (_t('Basketball', 725), _t('Biker', 142),
+                              _t('Bird1', 408), _t('Bird2',
+                                                   99), _t('BlurBody', 334),
+                              _t('BlurCar1', 988,
+                                 start=247), _t('BlurCar2', 585),
+                              _t('BlurCar3', 359,
+                                 start=3), _t('BlurCar4', 397,
+                                              start=18), _t('BlurFace', 493),
+                              _t('BlurOwl', 631), _t('Board', 698, digits=5),
+                              _t('Bolt', 350), _t('Bolt2',
+                                                  293), _t('Box', 1161),
+                              _t('Boy', 602), _t('Car1',
+                                                 1020), _t('Car2', 913),
+                              _t('Car24', 3059), _t('Car4',
+                                                    659), _t('CarDark', 393),
+                              _t('CarScale', 252), _t('ClifBar',
+                                                      472), _t('Coke', 291),
+                              _t('Couple', 140), _t('Coupon',
+                                                    327), _t('Crossing', 120),
+                              _t('Crowds', 347), _t('Dancer',
+                                                    225), _t('Dancer2', 150),
+                              _t('David', 770, start=300), _t('David2', 537),
+                              _t('David3', 252), _t('Deer',
+                                                    71), _t('Diving', 215),
+                              _t('Dog', 127), _t('Dog1',
+                                                 1350), _t('Doll', 3872),
+                              _t('DragonBaby',
+                                 113), _t('Dudek', 1145), _t('FaceOcc1', 892),
+                              _t('FaceOcc2',
+                                 812), _t('Fish', 476), _t('FleetFace', 707),
+                              _t('Football', 362), _t('Football1', 74),
+                              _t('Freeman1', 326), _t('Freeman3', 460),
+                              _t('Freeman4', 283), _t('Girl',
+                                                      500), _t('Girl2', 1500),
+                              _t('Gym', 767), _t('Human2',
+                                                 1128), _t('Human3', 1698),
+                              _t('Human4',
+                                 667,
+                                 gt_file='groundtruth_rect.2.txt'),
+                              _t('Human5', 713), _t('Human6',
+                                                    792), _t('Human7', 250),
+                              _t('Human8', 128), _t('Human9',
+                                                    305), _t('Ironman', 166),
+                              _t('Jogging-1',
+                                 307,
+                                 folder='Jogging',
+                                 gt_file='groundtruth_rect.1.txt'),
+                              _t('Jogging-2',
+                                 307,
+                                 folder='Jogging',
+                                 gt_file='groundtruth_rect.2.txt'),
+                              _t('Jump', 122), _t('Jumping', 313),
+                              _t('KiteSurf', 84), _t('Lemming',
+                                                     1336), _t('Liquor', 1741),
+                              _t('Man', 134), _t('Matrix',
+                                                 100), _t('Mhyang', 1490),
+                              _t('MotorRolling', 164), _t('MountainBike', 228),
+                              _t('Panda', 1000), _t('RedTeam',
+                                                    1918), _t('Rubik', 1997),
+                              _t('Shaking', 365), _t('Singer1',
+                                                     351), _t('Singer2', 366),
+                              _t('Skater', 160), _t('Skater2',
+                                                    435), _t('Skating1', 400),
+                              _t('Skating2-1',
+                                 473,
+                                 folder='Skating2',
+                                 gt_file='groundtruth_rect.1.txt'),
+                              _t('Skating2-2',
+                                 473,
+                                 folder='Skating2',
+                                 gt_file='groundtruth_rect.2.txt'),
+                              _t('Skiing', 81), _t('Soccer',
+                                                   392), _t('Subway', 175),
+                              _t('Surfer',
+                                 376), _t('Suv', 945), _t('Sylvester', 1345),
+                              _t('Tiger1', 354, start=6), _t('Tiger2', 365),
+                              _t('Toy', 271), _t('Trans', 124),
+                              _t('Trellis', 569), _t('Twinnings',
+                                                     472), _t('Vase', 271),
+                              _t('Walking', 412), _t('Walking2',
+                                                     500), _t('Woman', 597))
 
 _NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
-_BOX_LINE = re.compile(rf'^\s*({_NUMBER})[,\s]+({_NUMBER})[,\s]+'
-                       rf'({_NUMBER})[,\s]+({_NUMBER})[,\s]*$', re.IGNORECASE)
+_BOX_LINE = re.compile(
+    rf'^\s*({_NUMBER})[,\s]+({_NUMBER})[,\s]+'
+    rf'({_NUMBER})[,\s]+({_NUMBER})[,\s]*$', re.IGNORECASE)
 
 
 def load_sot_bboxes(path: str) -> np.ndarray:
@@ -199,8 +245,8 @@ def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
             elif len(fields) == 4:
                 img_dir, ann_path = fields[:2]
                 start, end = int(fields[2]), int(fields[3])
-                row = known.get((img_dir.replace('\\', '/'),
-                                 ann_path.replace('\\', '/')))
+                row = known.get(
+                    (img_dir.replace('\\', '/'), ann_path.replace('\\', '/')))
                 folder = img_dir.replace('\\', '/').split('/')[0]
                 name = row.name if row is not None else folder
                 template = '%05d.jpg' if folder == 'Board' else '%04d.jpg'
@@ -214,8 +260,8 @@ def parse_otb_infos(ann_file: str) -> List[OTBTarget]:
         if start < 0 or end < start:
             raise ValueError(f'{ann_file}, line {lineno}: frame range '
                              f'{start}-{end} is empty')
-        targets.append(OTBTarget(name, img_dir, ann_path, start, end,
-                                 template))
+        targets.append(
+            OTBTarget(name, img_dir, ann_path, start, end, template))
     return targets
 
 
@@ -329,12 +375,15 @@ class OTB100Dataset(BaseDataset):
                     f'({length} frames)')
             img_dir = osp.join(root, row.img_dir)
             problem = (self.check_frames and missing_frames(
-                img_dir, row.framename_template, range(row.start, row.end + 1))
-                       ) or invalid_first_box(boxes[0], ann_path)
+                img_dir, row.framename_template, range(
+                    row.start, row.end + 1))) or invalid_first_box(
+                        boxes[0], ann_path)
             if problem:
                 failed[row.name] = problem
-                print_log(f'OTB target {row.name} is left out: {problem}',
-                          logger='current', level=logging.WARNING)
+                print_log(
+                    f'OTB target {row.name} is left out: {problem}',
+                    logger='current',
+                    level=logging.WARNING)
                 continue
             bboxes = boxes.copy()
             bboxes[:, :2] += self.bbox_offset
@@ -351,8 +400,9 @@ class OTB100Dataset(BaseDataset):
                     gt_bboxes=bboxes.astype(np.float32)))
         self._metainfo['failed_targets'] = failed
         if not data_list:
-            raise ValueError('no OTB target can be evaluated: ' + '; '.join(
-                f'{name}: {why}' for name, why in failed.items()))
+            raise ValueError('no OTB target can be evaluated: ' +
+                             '; '.join(f'{name}: {why}'
+                                       for name, why in failed.items()))
         return data_list
 
     def full_init(self) -> None:
@@ -436,8 +486,8 @@ class OTB100Dataset(BaseDataset):
             video_name=video['video_name'],
             video_length=length,
             gt_bboxes=bbox.copy(),
-            visible=np.array([bool(np.isfinite(bbox).all() and w > 0
-                                   and h > 0)]))
+            visible=np.array(
+                [bool(np.isfinite(bbox).all() and w > 0 and h > 0)]))
 
     def prepare_data(self, idx: Union[int, Tuple[int, int]]) -> dict:
         return self.pipeline(self.get_frame_info(idx))

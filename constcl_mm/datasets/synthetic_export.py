@@ -41,8 +41,9 @@ import numpy as np
 from ..utils.atomic_io import atomic_write, atomic_write_text
 from .synthetic_world import SyntheticVideo, SyntheticWorld, build_world
 
-__all__ = ['LAYOUTS', 'write_mp4', 'hero_sequence', 'export_world',
-           'video_name']
+__all__ = [
+    'LAYOUTS', 'write_mp4', 'hero_sequence', 'export_world', 'video_name'
+]
 
 LAYOUTS = ('videos', 'otb', 'got10k')
 #: Header of the OTB info file (the format of tools/data/otb).
@@ -57,8 +58,11 @@ def video_name(seed: int, index: int) -> str:
     return f's{seed}_{index:06d}'
 
 
-def write_mp4(path: str, frames: np.ndarray, fps: float = 25.,
-              codec: str = 'libx264', quality: int = 10) -> None:
+def write_mp4(path: str,
+              frames: np.ndarray,
+              fps: float = 25.,
+              codec: str = 'libx264',
+              quality: int = 10) -> None:
     """Encodes RGB frames as an mp4 (``yuv420p``), atomically.
 
     Args:
@@ -103,8 +107,10 @@ def write_mp4(path: str, frames: np.ndarray, fps: float = 25.,
     atomic_write(path, write)
 
 
-def hero_sequence(visibility: np.ndarray, hero_index: int,
-                  min_visible: float = 0.5, frame_interval: int = 1,
+def hero_sequence(visibility: np.ndarray,
+                  hero_index: int,
+                  min_visible: float = 0.5,
+                  frame_interval: int = 1,
                   min_frames: int = 2,
                   max_frames: Optional[int] = None) -> Union[List[int], str]:
     """Video frames of the hero's OTB sequence, or why there is none.
@@ -150,9 +156,8 @@ def _write_jpegs(img_dir: str, frames: np.ndarray, template: str,
     os.makedirs(img_dir, exist_ok=True)
     for k, frame in enumerate(frames, 1):
         path = osp.join(img_dir, template % k)
-        ok, data = cv2.imencode(
-            '.jpg', cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
-            [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        ok, data = cv2.imencode('.jpg', cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
+                                [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
         if not ok:
             raise RuntimeError(f'cannot encode {path}')
         with open(path, 'wb') as f:
@@ -161,10 +166,9 @@ def _write_jpegs(img_dir: str, frames: np.ndarray, template: str,
 
 def _write_otb_sequence(root: str, name: str, frames: np.ndarray,
                         boxes: np.ndarray, jpeg_quality: int) -> None:
-    _write_jpegs(osp.join(root, name, 'img'), frames, '%04d.jpg',
-                 jpeg_quality)
-    atomic_write_text(osp.join(root, name, 'groundtruth_rect.txt'),
-                      otb_lines(boxes))
+    _write_jpegs(osp.join(root, name, 'img'), frames, '%04d.jpg', jpeg_quality)
+    atomic_write_text(
+        osp.join(root, name, 'groundtruth_rect.txt'), otb_lines(boxes))
 
 
 def _write_got10k_sequence(root: str, name: str, frames: np.ndarray,
@@ -177,8 +181,9 @@ def _write_got10k_sequence(root: str, name: str, frames: np.ndarray,
     atomic_write_text(
         osp.join(seq_dir, 'groundtruth.txt'),
         ''.join(','.join(f'{v:.3f}' for v in row) + '\n' for row in rows))
-    atomic_write_text(osp.join(seq_dir, 'absence.label'),
-                      ''.join(f'{int(a)}\n' for a in absent))
+    atomic_write_text(
+        osp.join(seq_dir, 'absence.label'),
+        ''.join(f'{int(a)}\n' for a in absent))
 
 
 def export_world(world: Union[SyntheticWorld, Dict, None],
@@ -236,43 +241,50 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
     otb_root = osp.join(out_dir, 'otb')
     got10k_dir = osp.join(out_dir, 'got10k', 'train')
     summary: Dict = dict(
-        world=world.config(), first_index=first_index,
-        num_videos=num_videos, classes=list(world.classes), videos=[])
+        world=world.config(),
+        first_index=first_index,
+        num_videos=num_videos,
+        classes=list(world.classes),
+        videos=[])
     if 'videos' in layouts:
         os.makedirs(video_dir, exist_ok=True)
-        summary.update(video_dir=video_dir,
-                       video_list=osp.join(out_dir, VIDEO_LIST_FILE))
+        summary.update(
+            video_dir=video_dir, video_list=osp.join(out_dir, VIDEO_LIST_FILE))
     if 'otb' in layouts:
         os.makedirs(otb_root, exist_ok=True)
-        summary.update(otb_root=otb_root,
-                       otb_info=osp.join(otb_root, OTB_INFO_FILE),
-                       sequences=[], skipped=[],
-                       otb_settings=dict(
-                           min_visible=min_visible,
-                           frame_interval=frame_interval,
-                           min_frames=min_frames, max_frames=max_frames))
+        summary.update(
+            otb_root=otb_root,
+            otb_info=osp.join(otb_root, OTB_INFO_FILE),
+            sequences=[],
+            skipped=[],
+            otb_settings=dict(
+                min_visible=min_visible,
+                frame_interval=frame_interval,
+                min_frames=min_frames,
+                max_frames=max_frames))
     if 'got10k' in layouts:
         os.makedirs(got10k_dir, exist_ok=True)
-        summary.update(got10k_root=osp.dirname(got10k_dir),
-                       got10k_list=osp.join(got10k_dir, 'list.txt'))
+        summary.update(
+            got10k_root=osp.dirname(got10k_dir),
+            got10k_list=osp.join(got10k_dir, 'list.txt'))
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
         bar = ProgressBar(num_videos)
     for index in range(first_index, first_index + num_videos):
-        _export_video(world.video(index), video_name(world.seed, index),
-                      index, layouts, summary, video_dir, otb_root,
-                      got10k_dir, codec,
-                      quality, jpeg_quality, min_visible, frame_interval,
-                      min_frames, max_frames, world.fps)
+        _export_video(
+            world.video(index), video_name(world.seed,
+                                           index), index, layouts, summary,
+            video_dir, otb_root, got10k_dir, codec, quality, jpeg_quality,
+            min_visible, frame_interval, min_frames, max_frames, world.fps)
         if bar is not None:
             bar.update()
     if bar is not None:
         print()
     if 'videos' in layouts:
         atomic_write_text(
-            summary['video_list'], ''.join(
-                f"{v['name']}.mp4 {v['label']}\n" for v in summary['videos']))
+            summary['video_list'], ''.join(f"{v['name']}.mp4 {v['label']}\n"
+                                           for v in summary['videos']))
     if 'otb' in layouts:
         rows = [OTB_INFO_HEADER] + [
             f"{s['name']},{s['name']}/img,{s['name']}/groundtruth_rect.txt,"
@@ -280,30 +292,30 @@ def export_world(world: Union[SyntheticWorld, Dict, None],
         ]
         atomic_write_text(summary['otb_info'], '\n'.join(rows) + '\n')
     if 'got10k' in layouts:
-        atomic_write_text(summary['got10k_list'], ''.join(
-            v['name'] + '\n' for v in summary['videos']))
-    atomic_write_text(osp.join(out_dir, 'export.json'),
-                      json.dumps(summary, indent=1) + '\n')
+        atomic_write_text(summary['got10k_list'],
+                          ''.join(v['name'] + '\n' for v in summary['videos']))
+    atomic_write_text(
+        osp.join(out_dir, 'export.json'),
+        json.dumps(summary, indent=1) + '\n')
     return summary
 
 
 def _export_video(video: SyntheticVideo, name: str, index: int,
                   layouts: Sequence[str], summary: Dict, video_dir: str,
                   otb_root: str, got10k_dir: str, codec: str, quality: int,
-                  jpeg_quality: int,
-                  min_visible: float, frame_interval: int, min_frames: int,
-                  max_frames: Optional[int], fps: float) -> None:
+                  jpeg_quality: int, min_visible: float, frame_interval: int,
+                  min_frames: int, max_frames: Optional[int],
+                  fps: float) -> None:
     frames, boxes, visibility = video.render(range(video.num_frames))
     summary['videos'].append(dict(name=name, index=index, label=video.label))
     if 'videos' in layouts:
-        write_mp4(osp.join(video_dir, name + '.mp4'), frames, fps, codec,
-                  quality)
+        write_mp4(
+            osp.join(video_dir, name + '.mp4'), frames, fps, codec, quality)
     if 'got10k' in layouts:
         keep = list(range(0, video.num_frames, frame_interval))
         _write_got10k_sequence(
             got10k_dir, name, frames[keep], boxes[keep, video.hero_index],
-            visibility[keep, video.hero_index] < min_visible / 2,
-            jpeg_quality)
+            visibility[keep, video.hero_index] < min_visible / 2, jpeg_quality)
     if 'otb' in layouts:
         seq = hero_sequence(visibility, video.hero_index, min_visible,
                             frame_interval, min_frames, max_frames)

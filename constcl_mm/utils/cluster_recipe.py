@@ -64,9 +64,11 @@ class ClusterRecipe:
 
     def command(self, config: str = 'configs/constcl/pretrain.py') -> str:
         """The launch command with the matching overrides."""
-        opts = [f'train_dataloader.batch_size={self.batch_per_gpu}',
-                f'train_cfg.max_iters={self.iters}',
-                f'optim_wrapper.optimizer.lr={self.lr:g}']
+        opts = [
+            f'train_dataloader.batch_size={self.batch_per_gpu}',
+            f'train_cfg.max_iters={self.iters}',
+            f'optim_wrapper.optimizer.lr={self.lr:g}'
+        ]
         if self.with_cp:
             opts.append('model.backbone.with_cp=True')
         amp = ' --amp' if self.amp else ''
@@ -140,16 +142,18 @@ def recipe_table(gpu_counts: List[int] = (8, 16, 32, 64, 128),
                  gpu_memory_gb: float = 32.0,
                  official_replicas: Optional[int] = None) -> str:
     """A markdown table of :func:`cluster_recipe` for several clusters."""
-    rows = ['| GPUs | videos/GPU | global batch | memory mode | est. GB/GPU '
-            '| LR | iterations | epochs | warmup steps | NT-Xent negatives |'
-            + (' LR for the official step |' if official_replicas else ''),
-            '|---|---|---|---|---|---|---|---|---|---|' +
-            ('---|' if official_replicas else '')]
+    rows = [
+        '| GPUs | videos/GPU | global batch | memory mode | est. GB/GPU '
+        '| LR | iterations | epochs | warmup steps | NT-Xent negatives |' +
+        (' LR for the official step |' if official_replicas else ''),
+        '|---|---|---|---|---|---|---|---|---|---|' +
+        ('---|' if official_replicas else '')
+    ]
     for gpus in gpu_counts:
-        r = cluster_recipe(gpus, gpu_memory_gb,
-                           official_replicas=official_replicas)
-        mode = ' + '.join(
-            ['`with_cp`'] * r.with_cp + ['`--amp`'] * r.amp) or 'fp32'
+        r = cluster_recipe(
+            gpus, gpu_memory_gb, official_replicas=official_replicas)
+        mode = ' + '.join(['`with_cp`'] * r.with_cp +
+                          ['`--amp`'] * r.amp) or 'fp32'
         row = (f'| {r.gpus} | {r.batch_per_gpu} | {r.global_batch} | {mode} '
                f'| {r.memory_gb:.1f} | {r.lr:g} | {r.iters:,} | {r.epochs} '
                f'| {r.warmup_iters:,} | {r.global_negatives:,} |')

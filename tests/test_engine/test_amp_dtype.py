@@ -40,8 +40,7 @@ def test_auto_dtype_on_cpu_and_bad_values():
 def wrapper(**kwargs):
     model = nn.Linear(4, 1)
     optim = torch.optim.SGD(model.parameters(), lr=0.1)
-    return model, AutocastOptimWrapper(optimizer=optim, device='cpu',
-                                       **kwargs)
+    return model, AutocastOptimWrapper(optimizer=optim, device='cpu', **kwargs)
 
 
 def test_bf16_has_no_scaler_fp16_has_one():
@@ -65,8 +64,12 @@ def test_bf16_has_no_scaler_fp16_has_one():
 
 
 def test_enable_amp_cuda_branches():
-    cfg = Config(dict(optim_wrapper=dict(
-        type='AmpOptimWrapper', loss_scale=512., optimizer=dict(type='SGD'))))
+    cfg = Config(
+        dict(
+            optim_wrapper=dict(
+                type='AmpOptimWrapper',
+                loss_scale=512.,
+                optimizer=dict(type='SGD'))))
     with mock.patch('constcl_mm.engine.optimizers.autocast_optim_wrapper.'
                     'get_device', return_value='cuda'), \
             mock.patch('torch.cuda.is_bf16_supported', return_value=False):
@@ -85,15 +88,19 @@ def test_enable_amp_cuda_branches():
 
 def test_losses_stay_fp32_under_autocast():
     torch.manual_seed(0)
-    head = GlobalContrastiveHead(in_channels=8, hid_channels=16,
-                                 out_channels=4)
-    regions = {k: torch.randn(2, 3, 8) for k in
-               ('inst_a', 'inst_b', 'inst_a2b', 'inst_b2a')}
+    head = GlobalContrastiveHead(
+        in_channels=8, hid_channels=16, out_channels=4)
+    regions = {
+        k: torch.randn(2, 3, 8)
+        for k in ('inst_a', 'inst_b', 'inst_a2b', 'inst_b2a')
+    }
     siamfc = SiamFCHead(adjust_channels=None)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         g = head.loss(torch.randn(4, 8, 2, 2, 2))
-        r = RegionContrastiveHead().loss(
-            {k: v.bfloat16() for k, v in regions.items()})
+        r = RegionContrastiveHead().loss({
+            k: v.bfloat16()
+            for k, v in regions.items()
+        })
         s = siamfc.loss(torch.randn(2, 1, 9, 9).bfloat16(), 8)
     assert g['loss_global'].dtype == torch.float32
     assert r['loss_local'].dtype == torch.float32

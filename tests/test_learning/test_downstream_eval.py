@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from constcl_mm.datasets import OTB100Dataset
-from constcl_mm.datasets.synthetic_export import (export_world,
-                                                  hero_sequence, otb_lines)
+from constcl_mm.datasets.synthetic_export import (export_world, hero_sequence,
+                                                  otb_lines)
 from constcl_mm.datasets.synthetic_world import SyntheticWorld
 from constcl_mm.datasets.transforms.video_readers import open_video
 
@@ -27,10 +27,16 @@ TINY = dict(depth=50, base_channels=4)  # res5: 128 channels
 @pytest.fixture(scope='module')
 def export(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('synthetic'))
-    summary = export_world(WORLD, out, first_index=3, num_videos=4,
-                           layouts=('videos', 'otb', 'got10k'),
-                           frame_interval=2, min_frames=4, max_frames=6,
-                           progress=False)
+    summary = export_world(
+        WORLD,
+        out,
+        first_index=3,
+        num_videos=4,
+        layouts=('videos', 'otb', 'got10k'),
+        frame_interval=2,
+        min_frames=4,
+        max_frames=6,
+        progress=False)
     return out, summary
 
 
@@ -73,7 +79,8 @@ def test_export_video_list_reads_in_mmaction(export):
 def test_export_otb_folders_read_by_otb100dataset(export):
     out, summary = export
     dataset = OTB100Dataset(
-        ann_file='otb_infos.txt', data_root=osp.join(out, 'otb'),
+        ann_file='otb_infos.txt',
+        data_root=osp.join(out, 'otb'),
         num_neighbors=2)
     seqs = summary['sequences']
     assert dataset.num_videos == len(seqs) >= 2
@@ -88,8 +95,8 @@ def test_export_otb_folders_read_by_otb100dataset(export):
         for k in (0, len(frames) - 1):
             info = dataset.get_frame_info((v, k))
             # 1-based x,y,w,h on disk, back to 0-based x1y1x2y2
-            np.testing.assert_allclose(info['gt_bboxes'][0],
-                                       boxes[k, video.hero_index], atol=2e-3)
+            np.testing.assert_allclose(
+                info['gt_bboxes'][0], boxes[k, video.hero_index], atol=2e-3)
             import mmcv
             img = mmcv.imread(info['img_path'], channel_order='rgb')
             assert np.abs(img.astype(float) - frames[k]).mean() < 6
@@ -113,7 +120,10 @@ def test_evaluate_tracking_random_init(export, tmp_path):
     names = [s['name'] for s in summary['sequences'][:2]]
     torch.manual_seed(0)
     result = evaluate_tracking(
-        osp.join(out, 'otb'), None, backbone=TINY, targets=names,
+        osp.join(out, 'otb'),
+        None,
+        backbone=TINY,
+        targets=names,
         work_dir=str(tmp_path))
     assert result['branch'] == 'local'
     assert result['num_sequences'] == 2
@@ -131,7 +141,8 @@ def test_export_got10k_pairs_and_trained_adjust(export, tmp_path):
                                                   evaluate_tracking)
     out, summary = export
     pairs = GOT10kPairDataset(
-        ann_file='train/list.txt', data_root=osp.join(out, 'got10k'),
+        ann_file='train/list.txt',
+        data_root=osp.join(out, 'got10k'),
         data_prefix=dict(img_path='train'))
     assert len(pairs) == 4
     info = pairs.get_data_info(0)
@@ -139,14 +150,21 @@ def test_export_got10k_pairs_and_trained_adjust(export, tmp_path):
     boxes = video.render(range(0, 32, 2))[1][:, video.hero_index]
     np.testing.assert_allclose(info['gt_bboxes'], boxes, atol=2e-3)
     with pytest.raises(ValueError, match='train_root'):
-        evaluate_tracking(osp.join(out, 'otb'), None,
-                          config=TRACKING_TRAIN_CONFIG)
+        evaluate_tracking(
+            osp.join(out, 'otb'), None, config=TRACKING_TRAIN_CONFIG)
     names = [s['name'] for s in summary['sequences'][:1]]
     result = evaluate_tracking(
-        osp.join(out, 'otb'), None, osp.join(out, 'got10k'), backbone=TINY,
-        targets=names, config=TRACKING_TRAIN_CONFIG, work_dir=str(tmp_path),
-        cfg_options={'train_cfg.max_iters': 2,
-                     'train_dataloader.batch_size': 2})
+        osp.join(out, 'otb'),
+        None,
+        osp.join(out, 'got10k'),
+        backbone=TINY,
+        targets=names,
+        config=TRACKING_TRAIN_CONFIG,
+        work_dir=str(tmp_path),
+        cfg_options={
+            'train_cfg.max_iters': 2,
+            'train_dataloader.batch_size': 2
+        })
     assert 0 <= result['success'] <= 100
 
 
@@ -160,30 +178,40 @@ def test_tracking_loads_the_checkpoint_branch(export, tmp_path):
     from constcl_mm.models.utils.checkpoint import CheckpointMismatchError
     out, _ = export
     paths = {}
-    for name, branches in (('constcl', ('global', 'local')),
-                           ('cvrl', ('global', ))):
+    for name, branches in (('constcl', ('global', 'local')), ('cvrl',
+                                                              ('global', ))):
         bb = MODELS.build(
-            dict(type='ResNet3dY', branches=branches,
-                 out_indices=(3, ), **TINY))
+            dict(
+                type='ResNet3dY', branches=branches, out_indices=(3, ),
+                **TINY))
         paths[name] = str(tmp_path / f'{name}.pth')
-        torch.save(dict(state_dict={f'backbone.{k}': v
-                                    for k, v in bb.state_dict().items()}),
-                   paths[name])
+        torch.save(
+            dict(state_dict={
+                f'backbone.{k}': v
+                for k, v in bb.state_dict().items()
+            }), paths[name])
     assert tracking_branch(paths['constcl']) == 'local'
     assert tracking_branch(paths['cvrl']) == 'global'
     assert tracking_branch(None) == 'local'
     with pytest.raises(CheckpointMismatchError):
-        evaluate_tracking(osp.join(out, 'otb'), paths['cvrl'],
-                          backbone=dict(TINY, base_channels=8),
-                          work_dir=str(tmp_path / 'wd'))
+        evaluate_tracking(
+            osp.join(out, 'otb'),
+            paths['cvrl'],
+            backbone=dict(TINY, base_channels=8),
+            work_dir=str(tmp_path / 'wd'))
 
 
 def test_evaluate_linear_probe_random_init(export, tmp_path):
     from constcl_mm.evaluation.downstream import evaluate_linear_probe
     out, _ = export
     videos = osp.join(out, 'videos.txt')
-    result = evaluate_linear_probe(videos, videos, None, backbone=TINY,
-                                   max_epochs=1, work_dir=str(tmp_path))
+    result = evaluate_linear_probe(
+        videos,
+        videos,
+        None,
+        backbone=TINY,
+        max_epochs=1,
+        work_dir=str(tmp_path))
     assert result['num_train'] == result['num_test'] == 4
     assert 0 <= result['top1'] <= 1
     assert 0 <= result['mean_class_accuracy'] <= 1

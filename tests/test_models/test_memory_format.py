@@ -7,13 +7,13 @@ import os.path as osp
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 from mmengine.structures import InstanceData, LabelData
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from helpers.paths import REPO_ROOT
 from constcl_mm.models import ResNet3dY
 from constcl_mm.models.utils.memory_format import (get_memory_format,
                                                    to_memory_format)
@@ -86,8 +86,7 @@ def test_to_memory_format_layouts():
     sot = to_memory_format(torch.randn(2, 5, 3, 8, 8), CL, channel_dim=2)
     assert is_cl(sot.transpose(1, 2))
     # multi-view recognition (N, V, C, T, H, W): the recognizer's view is
-    views = to_memory_format(torch.randn(2, 3, 3, 4, 8, 8), CL,
-                             channel_dim=-4)
+    views = to_memory_format(torch.randn(2, 3, 3, 4, 8, 8), CL, channel_dim=-4)
     assert is_cl(views.view(-1, 3, 4, 8, 8))
     with pytest.raises(ValueError, match='memory_format'):
         get_memory_format('channels_last')
@@ -155,8 +154,10 @@ def test_backbone_fp32_equal_to_contiguous(tmp_path):
     for model in (cl, plain):
         out = train_with_running_bn(model)(x)
         (out[0].square().mean() + out[1].mean()).backward()
-        grads.append([model.conv1.conv.weight.grad,
-                      model.layer4_local[0].conv2.conv.weight.grad])
+        grads.append([
+            model.conv1.conv.weight.grad,
+            model.layer4_local[0].conv2.conv.weight.grad
+        ])
     for a, b in zip(*grads):
         rel_close(a, b)
 
@@ -164,9 +165,13 @@ def test_backbone_fp32_equal_to_contiguous(tmp_path):
 # ----------------------------------------------------------- model kinds
 def constcl_batch(num_videos=2, boxes=4, frames=16, size=32):
     gen = torch.Generator().manual_seed(0)
-    inputs = [torch.randint(0, 256, (2, 3, frames, size, size),
-                            dtype=torch.uint8, generator=gen)
-              for _ in range(num_videos)]
+    inputs = [
+        torch.randint(
+            0,
+            256, (2, 3, frames, size, size),
+            dtype=torch.uint8,
+            generator=gen) for _ in range(num_videos)
+    ]
     samples = []
     for _ in range(num_videos):
         xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
@@ -178,8 +183,8 @@ def constcl_batch(num_videos=2, boxes=4, frames=16, size=32):
 
 
 def test_constcl_pretraining_equal_to_contiguous():
-    models = build_pair(base_model('constcl_r3d50y.py'),
-                        set_backbone_and_preprocessor)
+    models = build_pair(
+        base_model('constcl_r3d50y.py'), set_backbone_and_preprocessor)
     losses, grads = [], []
     for model in models:
         train_with_running_bn(model)
@@ -190,8 +195,10 @@ def test_constcl_pretraining_equal_to_contiguous():
         # comparison would hinge on near-ties)
         out['loss_global'].backward()
         losses.append(out)
-        grads.append([model.backbone.layer4[0].conv1.conv.weight.grad,
-                      model.global_head.mlp[0].weight.grad])
+        grads.append([
+            model.backbone.layer4[0].conv1.conv.weight.grad,
+            model.global_head.mlp[0].weight.grad
+        ])
     for key in ('loss_global', 'loss_local', 'global_acc'):
         close(losses[0][key], losses[1][key])
     for a, b in zip(*grads):
@@ -205,8 +212,12 @@ def recognition_batch(views: int, frames=4, size=32, num=2):
     gen = torch.Generator().manual_seed(1)
     inputs, samples = [], []
     for i in range(num):
-        inputs.append(torch.randint(0, 256, (views, 3, frames, size, size),
-                                    dtype=torch.uint8, generator=gen))
+        inputs.append(
+            torch.randint(
+                0,
+                256, (views, 3, frames, size, size),
+                dtype=torch.uint8,
+                generator=gen))
         sample = ActionDataSample()
         sample.gt_label = LabelData(item=torch.tensor([i]))
         sample.set_field(torch.tensor(i), 'gt_label')
@@ -214,8 +225,8 @@ def recognition_batch(views: int, frames=4, size=32, num=2):
     return dict(inputs=inputs, data_samples=samples)
 
 
-@pytest.mark.parametrize('name', ['r3d50y_i3d-head.py',
-                                  'r3d50y_linear-probe.py'])
+@pytest.mark.parametrize('name',
+                         ['r3d50y_i3d-head.py', 'r3d50y_linear-probe.py'])
 def test_recognition_equal_to_contiguous(name):
     cfg = base_model(name)
     cfg.backbone.pretrained = None
@@ -256,8 +267,8 @@ def ava_samples(size=64):
     return samples
 
 
-@pytest.mark.parametrize('name', ['fastrcnn_r3d50y-local.py',
-                                  'fastrcnn-actiontx_r3d50y-local.py'])
+@pytest.mark.parametrize(
+    'name', ['fastrcnn_r3d50y-local.py', 'fastrcnn-actiontx_r3d50y-local.py'])
 def test_ava_fastrcnn_equal_to_contiguous(name):
     from mmdet.registry import MODELS as DET_MODELS
     cfg = base_model(name)
@@ -272,8 +283,11 @@ def test_ava_fastrcnn_equal_to_contiguous(name):
         pair.append(DET_MODELS.build(c))
     pair[1].load_state_dict(pair[0].state_dict())
     gen = torch.Generator().manual_seed(2)
-    clips = [torch.randint(0, 256, (3, 4, 64, 64), dtype=torch.uint8,
-                           generator=gen) for _ in range(2)]
+    clips = [
+        torch.randint(
+            0, 256, (3, 4, 64, 64), dtype=torch.uint8, generator=gen)
+        for _ in range(2)
+    ]
     losses, grads = [], []
     for model in pair:
         train_with_running_bn(model)
@@ -284,25 +298,27 @@ def test_ava_fastrcnn_equal_to_contiguous(name):
         out = model(**data, mode='loss')
         out['loss_action_cls'].backward()
         losses.append(out['loss_action_cls'])
-        grads.append(next(p.grad for p in model.roi_head.parameters()
-                          if p.grad is not None))
+        grads.append(
+            next(p.grad for p in model.roi_head.parameters()
+                 if p.grad is not None))
     close(losses[0], losses[1])
     rel_close(grads[0], grads[1])
 
 
 def test_siamfc_equal_to_contiguous():
-    cfg = Config.fromfile(osp.join(
-        REPO_ROOT, 'configs', 'tracking', 'siamfc',
-        'siamfc_r3d50y-local-frozen_1xb8-5x1x1-50e_got10k-otb100.py')).model
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'tracking', 'siamfc',
+                 'siamfc_r3d50y-local-frozen_1xb8-5x1x1-50e_got10k-otb100.py')
+    ).model
     cfg.backbone.pretrained = None
     cfg.test_cfg.update(exemplar_size=31, search_size=63, response_size=5)
     models = build_pair(cfg, set_backbone_and_preprocessor)
     gen = torch.Generator().manual_seed(3)
     inputs = dict(
-        exemplar=torch.randint(0, 256, (2, 5, 3, 31, 31), dtype=torch.uint8,
-                               generator=gen),
-        search=torch.randint(0, 256, (2, 5, 3, 63, 63), dtype=torch.uint8,
-                             generator=gen))
+        exemplar=torch.randint(
+            0, 256, (2, 5, 3, 31, 31), dtype=torch.uint8, generator=gen),
+        search=torch.randint(
+            0, 256, (2, 5, 3, 63, 63), dtype=torch.uint8, generator=gen))
     losses, grads = [], []
     for model in models:
         train_with_running_bn(model)

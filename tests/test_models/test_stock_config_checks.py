@@ -9,8 +9,7 @@ from mmaction.models.heads import I3DHead
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from constcl_mm.models.backbones.stock_config_checks import \
-    StockConfigWarning
+from constcl_mm.models.backbones.stock_config_checks import StockConfigWarning
 
 SLOWONLY = ('mmaction::recognition/slowonly/'
             'slowonly_r50_8xb16-4x16x1-256e_kinetics400-rgb.py')
@@ -44,8 +43,8 @@ def test_i3d_merge_without_delete_names_the_fix():
 
 
 def test_single_branch_returns_one_tensor_and_tuple_names_branches():
-    model = MODELS.build(dict(type='ResNet3dY', branches=('global', ),
-                              **TINY)).eval()
+    model = MODELS.build(
+        dict(type='ResNet3dY', branches=('global', ), **TINY)).eval()
     assert model.out_indices == (3, )
     x = torch.rand(1, 3, 4, 32, 32) * 2 - 1
     feat = model(x)
@@ -73,14 +72,15 @@ def test_later_load_overwriting_pretrained_weights_warns(loaded_backbone):
     with warnings.catch_warnings():
         warnings.simplefilter('error', StockConfigWarning)
         loaded_backbone.load_state_dict(same)  # the same values: silent
-    other = {k: (v + 1 if v.is_floating_point() else v)
-             for k, v in same.items()}
+    other = {
+        k: (v + 1 if v.is_floating_point() else v)
+        for k, v in same.items()
+    }
     with pytest.warns(StockConfigWarning, match=r'init_cfg=None'):
         loaded_backbone.load_state_dict(other)
 
 
-def test_imagenet_range_input_with_constcl_checkpoint_warns(
-        loaded_backbone):
+def test_imagenet_range_input_with_constcl_checkpoint_warns(loaded_backbone):
     loaded_backbone.eval()
     with warnings.catch_warnings():
         warnings.simplefilter('error', StockConfigWarning)

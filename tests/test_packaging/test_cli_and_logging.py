@@ -10,10 +10,10 @@ from constcl_mm import cli, mim
 
 
 def test_every_entry_point_names_an_existing_tool():
-    setup = open(osp.join(osp.dirname(mim.mim_root()), 'setup.py')
-                 if not mim.mim_root().endswith('.mim') else osp.join(
-                     osp.dirname(osp.dirname(mim.mim_root())),
-                     'setup.py')).read()
+    setup = open(
+        osp.join(osp.dirname(mim.mim_root()), 'setup.py'
+                 ) if not mim.mim_root().endswith('.mim') else osp.
+        join(osp.dirname(osp.dirname(mim.mim_root())), 'setup.py')).read()
     for script, tool in cli.TOOLS.items():
         assert osp.isfile(mim.tool_path(tool)), tool
         assert f"'{script} = constcl_mm.cli:" in setup, script
@@ -34,8 +34,9 @@ def test_config_names_resolve(capsys):
 
 
 def test_bad_video_error_names_the_installed_tool():
-    src = open(osp.join(osp.dirname(mim.__file__), 'datasets',
-                        'skip_bad_videos.py')).read()
+    src = open(
+        osp.join(osp.dirname(mim.__file__), 'datasets',
+                 'skip_bad_videos.py')).read()
     assert 'constcl-check-videos' in src and 'constcl-check-videos' in \
         cli.TOOLS
 
@@ -52,5 +53,5 @@ def test_tensorboard_backend_logs_scalars(tmp_path):
         EventAccumulator
     acc = EventAccumulator(osp.dirname(events[0]))
     acc.Reload()
-    assert [e.value for e in acc.Scalars('loss')] == pytest.approx(
-        [1.0, 0.5, 1 / 3])
+    assert [e.value
+            for e in acc.Scalars('loss')] == pytest.approx([1.0, 0.5, 1 / 3])

@@ -5,7 +5,6 @@ import glob
 import os.path as osp
 
 import yaml
-
 from helpers.paths import REPO_ROOT
 
 
@@ -20,7 +19,10 @@ def test_model_index_covers_every_config():
             assert osp.isfile(osp.join(REPO_ROOT, model['Config'])), model
             assert model['Results'][0]['Metrics'], model['Name']
             listed.add(model['Config'])
-    configs = {osp.relpath(p, REPO_ROOT) for p in glob.glob(
-        osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
-        if '_base_' not in p}
+    configs = {
+        osp.relpath(p, REPO_ROOT)
+        for p in glob.glob(
+            osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+        if '_base_' not in p
+    }
     assert configs - listed == set(), 'configs missing from a metafile'

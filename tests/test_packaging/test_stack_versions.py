@@ -6,8 +6,7 @@ import pytest
 
 from constcl_mm.stack_versions import RANGES, check_stack_versions
 
-GOOD = dict(mmengine='0.10.7', mmcv='2.1.0', mmdet='3.3.0',
-            mmaction2='1.2.0')
+GOOD = dict(mmengine='0.10.7', mmcv='2.1.0', mmdet='3.3.0', mmaction2='1.2.0')
 
 
 def _fake(**versions):

@@ -36,15 +36,22 @@ USER_CONFIG = textwrap.dedent(f"""\
 
 
 def _env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ('PYTHONPATH', 'PYTHONHOME')}
+    env = {
+        k: v
+        for k, v in os.environ.items() if k not in ('PYTHONPATH', 'PYTHONHOME')
+    }
     env['OMP_NUM_THREADS'] = env.get('OMP_NUM_THREADS', '2')
     return env
 
 
 def _run(cmd, cwd, timeout=900) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     assert proc.returncode == 0, (
         f'{cmd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n'
         f'{proc.stderr[-3000:]}')
@@ -63,32 +70,46 @@ def wheel_venv(tmp_path_factory):
             shutil.copytree(path, src / name, ignore=ignore)
         else:
             shutil.copy(path, src / name)
-    _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-          '--no-build-isolation', '--disable-pip-version-check', '-w',
-          str(tmp / 'dist'), str(src)], cwd=str(tmp))
+    _run([
+        sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+        '--no-build-isolation', '--disable-pip-version-check', '-w',
+        str(tmp / 'dist'),
+        str(src)
+    ],
+         cwd=str(tmp))
     wheels = glob.glob(str(tmp / 'dist' / 'constcl_mm-*.whl'))
     assert len(wheels) == 1, wheels
     venv = tmp / 'venv'
-    _run([sys.executable, '-m', 'venv', '--without-pip',
-          '--system-site-packages', str(venv)], cwd=str(tmp))
+    _run([
+        sys.executable, '-m', 'venv', '--without-pip',
+        '--system-site-packages',
+        str(venv)
+    ],
+         cwd=str(tmp))
     py = str(venv / 'bin' / 'python')
-    purelib = _run([py, '-c', 'import sysconfig; '
-                    'print(sysconfig.get_paths()["purelib"])'],
+    purelib = _run([
+        py, '-c', 'import sysconfig; '
+        'print(sysconfig.get_paths()["purelib"])'
+    ],
                    cwd=str(tmp)).strip()
     stack = [p for p in site.getsitepackages() if osp.isdir(p)]
     with open(osp.join(purelib, '_constcl_test_stack.pth'), 'w') as f:
         f.write('\n'.join(stack) + '\n')
-    _run([py, '-m', 'pip', 'install', '--no-deps', '--no-index',
-          '--disable-pip-version-check', wheels[0]], cwd=str(tmp))
+    _run([
+        py, '-m', 'pip', 'install', '--no-deps', '--no-index',
+        '--disable-pip-version-check', wheels[0]
+    ],
+         cwd=str(tmp))
     user = tmp / 'user'
     user.mkdir()
     return dict(venv=venv, py=py, purelib=purelib, user=user)
 
 
 def test_wheel_ships_configs_tools_and_index(wheel_venv):
-    out = _run([wheel_venv['py'], '-c',
-                'import constcl_mm, constcl_mm.mim as m; '
-                'print(constcl_mm.__file__); print(m.mim_root())'],
+    out = _run([
+        wheel_venv['py'], '-c', 'import constcl_mm, constcl_mm.mim as m; '
+        'print(constcl_mm.__file__); print(m.mim_root())'
+    ],
                cwd=str(wheel_venv['user']))
     pkg_file, mim_root = out.strip().splitlines()[-2:]
     # the wheel's copy, not the editable checkout
@@ -96,22 +117,32 @@ def test_wheel_ships_configs_tools_and_index(wheel_venv):
     assert mim_root == osp.join(wheel_venv['purelib'], 'constcl_mm', '.mim')
     assert not osp.islink(osp.join(mim_root, 'configs'))
     for folder in ('configs', 'tools'):
-        want = {osp.relpath(p, osp.join(ROOT, folder)) for p in glob.glob(
-            osp.join(ROOT, folder, '**', '*.*'), recursive=True)
-            if '__pycache__' not in p and not p.endswith('.pyc')}
-        got = {osp.relpath(p, osp.join(mim_root, folder)) for p in glob.glob(
-            osp.join(mim_root, folder, '**', '*.*'), recursive=True)}
+        want = {
+            osp.relpath(p, osp.join(ROOT, folder))
+            for p in glob.glob(
+                osp.join(ROOT, folder, '**', '*.*'), recursive=True)
+            if '__pycache__' not in p and not p.endswith('.pyc')
+        }
+        got = {
+            osp.relpath(p, osp.join(mim_root, folder))
+            for p in glob.glob(
+                osp.join(mim_root, folder, '**', '*.*'), recursive=True)
+        }
         assert want - got == set(), f'{folder} missing from the wheel'
     assert osp.isfile(osp.join(mim_root, 'model-index.yml'))
     # what `mim train constcl_mm CONFIG` runs: <installed path>/.mim/tools
-    out = _run([wheel_venv['py'], '-c',
-                'from mim.utils import get_installed_path; '
-                'print(get_installed_path("constcl_mm"))'],
+    out = _run([
+        wheel_venv['py'], '-c', 'from mim.utils import get_installed_path; '
+        'print(get_installed_path("constcl_mm"))'
+    ],
                cwd=str(wheel_venv['user']))
-    assert osp.isfile(osp.join(out.strip().splitlines()[-1], '.mim', 'tools',
-                               'train.py'))
-    path = _run([str(wheel_venv['venv'] / 'bin' / 'constcl-config'),
-                 'constcl/pretrain.py'], cwd=str(wheel_venv['user']))
+    assert osp.isfile(
+        osp.join(out.strip().splitlines()[-1], '.mim', 'tools', 'train.py'))
+    path = _run([
+        str(wheel_venv['venv'] / 'bin' / 'constcl-config'),
+        'constcl/pretrain.py'
+    ],
+                cwd=str(wheel_venv['user']))
     assert path.strip() == osp.join(mim_root, 'configs', 'constcl',
                                     'pretrain.py')
 
@@ -119,8 +150,12 @@ def test_wheel_ships_configs_tools_and_index(wheel_venv):
 def test_user_config_by_package_name_trains_from_wheel(wheel_venv):
     user = wheel_venv['user']
     (user / 'my_pretrain.py').write_text(USER_CONFIG)
-    _run([str(wheel_venv['venv'] / 'bin' / 'constcl-train'), 'my_pretrain.py',
-          '--work-dir', 'wd'], cwd=str(user), timeout=1500)
+    _run([
+        str(wheel_venv['venv'] / 'bin' / 'constcl-train'), 'my_pretrain.py',
+        '--work-dir', 'wd'
+    ],
+         cwd=str(user),
+         timeout=1500)
     assert osp.isfile(user / 'wd' / 'iter_2.pth')
     logs = glob.glob(str(user / 'wd' / '*' / 'vis_data' / 'scalars.json'))
     assert logs and '"loss"' in open(logs[0]).read()

@@ -8,15 +8,14 @@ import warnings
 
 import pytest
 import torch
+from helpers.paths import REPO_ROOT
+from helpers.recognition import save_pretrain_checkpoint
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from constcl_mm.datasets.synthetic_export import export_world
-from constcl_mm.models.backbones.stock_config_checks import \
-    StockConfigWarning
+from constcl_mm.models.backbones.stock_config_checks import StockConfigWarning
 from constcl_mm.models.utils.checkpoint import export_backbone_state
-from helpers.paths import REPO_ROOT
-from helpers.recognition import save_pretrain_checkpoint
 
 DOC = osp.join(REPO_ROOT, 'docs', 'stock_configs.md')
 SLOWONLY = ('mmaction::recognition/slowonly/'
@@ -42,8 +41,11 @@ def changed_lines(snippet: str) -> int:
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp('stock')
     summary = export_world(
-        dict(seed=0, num_frames=24, frame_size=(40, 40)), str(root / 'w'),
-        num_videos=4, layouts=('videos', ), progress=False)
+        dict(seed=0, num_frames=24, frame_size=(40, 40)),
+        str(root / 'w'),
+        num_videos=4,
+        layouts=('videos', ),
+        progress=False)
     ckpt = str(root / 'iter_200000.pth')
     save_pretrain_checkpoint(ckpt)
     exported = str(root / 'r3d50_global.pth')
@@ -65,14 +67,14 @@ def tiny(cfg: Config, world: dict, work_dir: str) -> Config:
             step.update(scale=(32, 32), keep_ratio=False)
         elif step.type in ('MultiScaleCrop', ):
             step.update(input_size=32)
-    cfg.train_dataloader.update(batch_size=2, num_workers=0,
-                                persistent_workers=False)
+    cfg.train_dataloader.update(
+        batch_size=2, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.update(
         ann_file=summary['video_list'],
         data_prefix=dict(video=summary['video_dir']))
     cfg.model.cls_head.num_classes = len(summary['classes'])
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1,
-                         val_interval=100)
+    cfg.train_cfg = dict(
+        type='EpochBasedTrainLoop', max_epochs=1, val_interval=100)
     for key in ('val', 'test'):
         cfg[f'{key}_dataloader'] = cfg[f'{key}_cfg'] = None
         cfg[f'{key}_evaluator'] = None
@@ -101,8 +103,8 @@ def test_stock_recognition_snippet_trains(base, route, world, tmp_path):
     assert not [w for w in caught if w.category is StockConfigWarning], \
         [str(w.message) for w in caught]
     backbone = runner.model.backbone
-    want = torch.load(world['exported'], map_location='cpu',
-                      weights_only=True)['state_dict']
+    want = torch.load(
+        world['exported'], map_location='cpu', weights_only=True)['state_dict']
     # the pretrained weights were loaded (2 SGD steps move them a little;
     # a fresh init would be uncorrelated with them)
     conv = backbone.conv1.conv.weight.detach().float().flatten()

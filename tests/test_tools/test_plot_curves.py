@@ -7,9 +7,8 @@ import runpy
 
 import matplotlib.image as mpimg
 import pytest
-from mmengine.visualization import LocalVisBackend
-
 from helpers.paths import REPO_ROOT
+from mmengine.visualization import LocalVisBackend
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'plot_curves.py')
 
@@ -26,8 +25,14 @@ def _write(path, rows):
 
 
 def test_generated_scalars_give_three_panels(plot, tmp_path):
-    rows = [dict(lr=0.1 / (i + 1), loss=2.0 - 0.1 * i, loss_cls=1.0,
-                 data_time=0.1, step=i + 1) for i in range(10)]
+    rows = [
+        dict(
+            lr=0.1 / (i + 1),
+            loss=2.0 - 0.1 * i,
+            loss_cls=1.0,
+            data_time=0.1,
+            step=i + 1) for i in range(10)
+    ]
     rows.append({'acc/top1': 0.5, 'acc/mean1': 0.4, 'step': 1})
     work = tmp_path / 'run'
     _write(work / '20260101_000000' / 'vis_data' / 'scalars.json', rows)
@@ -35,8 +40,8 @@ def test_generated_scalars_give_three_panels(plot, tmp_path):
     assert series['loss'][1][:2] == [2.0, 1.9]
     assert 'data_time' not in series
     out = str(tmp_path / 'c.png')
-    assert plot['plot_runs']([('run', series)], out) == [
-        'loss', 'accuracy', 'learning rate']
+    assert plot['plot_runs']([('run', series)],
+                             out) == ['loss', 'accuracy', 'learning rate']
     assert mpimg.imread(out).shape[1] > 600
 
 
@@ -48,15 +53,16 @@ def test_bad_line_and_missing_folder_are_named(plot, tmp_path):
     with pytest.raises(FileNotFoundError, match='no scalars.json under'):
         plot['find_scalars'](str(tmp_path / 'nothing'))
     with pytest.raises(ValueError, match='no loss, accuracy or lr keys'):
-        plot['plot_runs']([('r', {'memory': ([1], [2.0])})],
-                          str(tmp_path / 'x.png'))
+        plot['plot_runs']([('r', {
+            'memory': ([1], [2.0])
+        })], str(tmp_path / 'x.png'))
 
 
 def test_scalars_written_by_mmengine(plot, tmp_path):
     backend = LocalVisBackend(save_dir=str(tmp_path / 'vis_data'))
     for step in (1, 2):
-        backend.add_scalars(dict(loss=1.0 / step, lr=0.01,
-                                 global_acc=0.1 * step), step=step)
+        backend.add_scalars(
+            dict(loss=1.0 / step, lr=0.01, global_acc=0.1 * step), step=step)
     backend.close()
     series = plot['load_scalars'](plot['find_scalars'](str(tmp_path)))
     assert series['global_acc'] == ([1, 2], [0.1, 0.2])

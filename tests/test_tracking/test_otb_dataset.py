@@ -77,7 +77,9 @@ LENGTHS = dict(
 def dataset(otb_root):
     # the fixture writes only a few frames of each target
     return OTB100Dataset(
-        data_root=otb_root, targets=SPECIAL, pipeline=PIPELINE,
+        data_root=otb_root,
+        targets=SPECIAL,
+        pipeline=PIPELINE,
         check_frames=False)
 
 
@@ -220,8 +222,8 @@ def test_info_files(tmp_path, otb_root):
     assert [r.name for r in rows] == ['Board', 'Jogging-2']
     assert rows[0].framename_template == '%05d.jpg'
     for ann in (ours, mmtrack):
-        ds = OTB100Dataset(ann_file=str(ann), data_root=otb_root,
-                           check_frames=False)
+        ds = OTB100Dataset(
+            ann_file=str(ann), data_root=otb_root, check_frames=False)
         assert ds.get_frame_info(0)['img_path'].endswith('00001.jpg')
     bad = tmp_path / 'bad.txt'
     bad.write_text('Board,Board/img,Board/groundtruth_rect.txt,1,698,%05d.jpg'
@@ -271,8 +273,8 @@ def test_gen_otb100_infos(otb_root, tmp_path, capsys):
     assert tool.main([otb_root, '--out', str(out), '--allow-missing']) == 0
     rows = parse_otb_infos(str(out))
     assert [r.name for r in rows] == ['Board', 'Crossing', 'David', 'Tiger1']
-    ds = OTB100Dataset(ann_file=str(out), data_root=otb_root,
-                       check_frames=False)
+    ds = OTB100Dataset(
+        ann_file=str(out), data_root=otb_root, check_frames=False)
     assert ds.num_frames_per_video == [698, 120, 471, 349]
     # --check-frames looks at every frame: David has only 4 of 471
     assert tool.main(

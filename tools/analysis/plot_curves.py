@@ -21,8 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 #: panel -> substrings of the keys it draws (first match wins)
 GROUPS = (('loss', ('loss', )),
           ('accuracy', ('acc', 'top', 'map', 'auc', 'precision', 'recall',
-                        'success')),
-          ('learning rate', ('lr', )))
+                        'success')), ('learning rate', ('lr', )))
 SKIP = ('step', 'epoch', 'iter', 'time', 'data_time', 'memory', 'eta')
 
 Series = Dict[str, Tuple[List[float], List[float]]]
@@ -37,8 +36,9 @@ def find_scalars(path: str) -> str:
     """
     if osp.isfile(path):
         return path
-    found = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json'))
-                   + glob.glob(osp.join(path, 'vis_data', 'scalars.json')))
+    found = sorted(
+        glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')) +
+        glob.glob(osp.join(path, 'vis_data', 'scalars.json')))
     if not found:
         raise FileNotFoundError(
             f'no scalars.json under {path} (expected '
@@ -84,7 +84,8 @@ def group_of(key: str) -> Optional[str]:
     return None
 
 
-def plot_runs(runs: Sequence[Tuple[str, Series]], out: str,
+def plot_runs(runs: Sequence[Tuple[str, Series]],
+              out: str,
               keys: Optional[Sequence[str]] = None) -> List[str]:
     """Draws the runs and saves ``out``.
 
@@ -117,15 +118,19 @@ def plot_runs(runs: Sequence[Tuple[str, Series]], out: str,
     if not order:
         raise ValueError(f'no loss, accuracy or lr keys to draw; found '
                          f'{sorted(found)}')
-    fig, axes = plt.subplots(1, len(order), figsize=(4.2 * len(order), 3.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(order), figsize=(4.2 * len(order), 3.2), squeeze=False)
     styles = ('-', '--', ':', '-.')
     labels = [label for label, _ in runs]
     for ax, group in zip(axes[0], order):
         for label, key, (steps, values) in panels[group]:
             name = key if len(runs) == 1 else f'{label}: {key}'
-            ax.plot(steps, values, styles[labels.index(label) % 4],
-                    label=name, linewidth=1.2)
+            ax.plot(
+                steps,
+                values,
+                styles[labels.index(label) % 4],
+                label=name,
+                linewidth=1.2)
         ax.set_title(group)
         ax.set_xlabel('step')
         ax.grid(alpha=0.3)
@@ -138,11 +143,11 @@ def plot_runs(runs: Sequence[Tuple[str, Series]], out: str,
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('runs', nargs='+',
-                        help='scalars.json files or work directories')
+    parser.add_argument(
+        'runs', nargs='+', help='scalars.json files or work directories')
     parser.add_argument('--out', default='curves.png', help='PNG to write')
-    parser.add_argument('--keys', nargs='+',
-                        help='only keys containing one of these')
+    parser.add_argument(
+        '--keys', nargs='+', help='only keys containing one of these')
     return parser.parse_args()
 
 

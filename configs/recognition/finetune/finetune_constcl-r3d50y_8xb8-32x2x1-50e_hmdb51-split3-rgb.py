@@ -1,7 +1,5 @@
 # HMDB51 fine-tuning, official split 3 (everything else as split 1).
-_base_ = [
-    './finetune_constcl-r3d50y_8xb8-32x2x1-50e_hmdb51-split1-rgb.py'
-]
+_base_ = ['./finetune_constcl-r3d50y_8xb8-32x2x1-50e_hmdb51-split1-rgb.py']
 
 split = 3
 ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'

@@ -1,7 +1,5 @@
 # UCF101 fine-tuning, official split 3 (everything else as split 1).
-_base_ = [
-    './finetune_constcl-r3d50y_8xb8-32x2x1-50e_ucf101-split1-rgb.py'
-]
+_base_ = ['./finetune_constcl-r3d50y_8xb8-32x2x1-50e_ucf101-split1-rgb.py']
 
 split = 3
 ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'

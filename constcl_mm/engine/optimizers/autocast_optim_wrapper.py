@@ -20,9 +20,9 @@ def _device_type(device: Optional[Union[str, torch.device]]) -> str:
     return torch.device(device).type
 
 
-def resolve_amp_dtype(dtype: Union[str, torch.dtype] = 'auto',
-                      device: Optional[Union[str, torch.device]] = None
-                      ) -> torch.dtype:
+def resolve_amp_dtype(
+        dtype: Union[str, torch.dtype] = 'auto',
+        device: Optional[Union[str, torch.device]] = None) -> torch.dtype:
     """The autocast dtype of ``--amp`` on ``device``.
 
     ``'auto'`` is bfloat16 where the device runs it natively (the CPU; CUDA
@@ -63,15 +63,14 @@ def resolve_amp_dtype(dtype: Union[str, torch.dtype] = 'auto',
     return getattr(torch, dtype)
 
 
-def _build_scaler(loss_scale: LossScale, device_type: str
-                  ) -> Optional[torch.amp.GradScaler]:
+def _build_scaler(loss_scale: LossScale,
+                  device_type: str) -> Optional[torch.amp.GradScaler]:
     if loss_scale is None or loss_scale == 'dynamic':
         return torch.amp.GradScaler(device_type)
     if isinstance(loss_scale, (int, float)) and \
             not isinstance(loss_scale, bool):
         # a static scale (reset to it after every step, see ``step``)
-        return torch.amp.GradScaler(device_type,
-                                    init_scale=float(loss_scale))
+        return torch.amp.GradScaler(device_type, init_scale=float(loss_scale))
     if isinstance(loss_scale, dict):
         return torch.amp.GradScaler(device_type, **loss_scale)
     raise TypeError("optim_wrapper.loss_scale must be 'dynamic', a number or "

@@ -16,8 +16,7 @@ from .tracking import (TRACKING_CONFIG, TRACKING_TRAIN_CONFIG,
 
 __all__ = [
     'evaluate_tracking', 'tracking_branch', 'TRACKING_CONFIG',
-    'TRACKING_TRAIN_CONFIG',
-    'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG', 'CorrespondenceClips',
-    'draw_region_matches', 'evaluate_region_correspondence',
-    'region_features_of_model'
+    'TRACKING_TRAIN_CONFIG', 'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG',
+    'CorrespondenceClips', 'draw_region_matches',
+    'evaluate_region_correspondence', 'region_features_of_model'
 ]

@@ -20,19 +20,19 @@ def _count_lines(path: str) -> int:
         return sum(1 for line in f if line.strip())
 
 
-def evaluate_linear_probe(train_list: str,
-                          test_list: str,
-                          checkpoint: Optional[str] = None,
-                          train_video_dir: Optional[str] = None,
-                          test_video_dir: Optional[str] = None,
-                          backbone: Optional[Dict] = None,
-                          max_epochs: Optional[int] = None,
-                          config: str = LINEAR_PROBE_CONFIG,
-                          work_dir: Optional[str] = None,
-                          seed: int = 0,
-                          log_level: str = 'WARNING',
-                          cfg_options: Optional[Dict] = None
-                          ) -> Dict[str, float]:
+def evaluate_linear_probe(
+        train_list: str,
+        test_list: str,
+        checkpoint: Optional[str] = None,
+        train_video_dir: Optional[str] = None,
+        test_video_dir: Optional[str] = None,
+        backbone: Optional[Dict] = None,
+        max_epochs: Optional[int] = None,
+        config: str = LINEAR_PROBE_CONFIG,
+        work_dir: Optional[str] = None,
+        seed: int = 0,
+        log_level: str = 'WARNING',
+        cfg_options: Optional[Dict] = None) -> Dict[str, float]:
     """Trains the project's linear-probe head on a frozen backbone, tests it.
 
     Builds ``config`` (by default the mini linear-probe config:
@@ -73,12 +73,14 @@ def evaluate_linear_probe(train_list: str,
                       cfg_options)
     bb = cfg.model.backbone
     bb.update(arch_overrides(backbone))
-    bb.update(pretrained=checkpoint,
-              pretrained_branch='global' if checkpoint is not None else None)
+    bb.update(
+        pretrained=checkpoint,
+        pretrained_branch='global' if checkpoint is not None else None)
     cfg.model.cls_head.in_channels = res5_channels(bb)
-    for loader, ann, video_dir in (
-            (cfg.train_dataloader, train_list, train_video_dir),
-            (cfg.test_dataloader, test_list, test_video_dir)):
+    for loader, ann, video_dir in ((cfg.train_dataloader, train_list,
+                                    train_video_dir),
+                                   (cfg.test_dataloader, test_list,
+                                    test_video_dir)):
         if not osp.isfile(ann):
             raise FileNotFoundError(f'video list {ann} does not exist')
         loader.dataset.update(
@@ -86,8 +88,10 @@ def evaluate_linear_probe(train_list: str,
             data_prefix=dict(
                 video=video_dir or osp.join(osp.dirname(ann), 'videos')))
     if max_epochs is not None:
-        cfg.train_cfg.update(max_epochs=max_epochs, val_begin=max_epochs,
-                             val_interval=max_epochs)
+        cfg.train_cfg.update(
+            max_epochs=max_epochs,
+            val_begin=max_epochs,
+            val_interval=max_epochs)
     runner = build_runner(cfg)
     runner.train()
     metrics = runner.test()
@@ -98,8 +102,9 @@ def evaluate_linear_probe(train_list: str,
         num_train=_count_lines(train_list),
         num_test=_count_lines(test_list),
         seconds=round(time.time() - start, 2))
-    print_log(f"linear probe ({checkpoint or 'random init'}): top-1 "
-              f"{out['top1']:.3f} on {out['num_test']} videos (trained on "
-              f"{out['num_train']}) in {out['seconds']:.1f} s",
-              logger='current')
+    print_log(
+        f"linear probe ({checkpoint or 'random init'}): top-1 "
+        f"{out['top1']:.3f} on {out['num_test']} videos (trained on "
+        f"{out['num_train']}) in {out['seconds']:.1f} s",
+        logger='current')
     return out

@@ -12,13 +12,13 @@ from mmengine.logging import print_log
 #: pretrained model); strides, dilations, branches, outputs and freezing
 #: are the downstream config's.
 ARCH_KEYS = ('depth', 'base_channels', 'conv1_kernel', 'conv1_stride_t',
-             'pool1_stride_t', 'with_pool2', 'inflate', 'padding',
-             'norm_cfg', 'memory_format')
+             'pool1_stride_t', 'with_pool2', 'inflate', 'padding', 'norm_cfg',
+             'memory_format')
 
 #: The repository's configs/ folder (the package is installed editable).
 CONFIG_DIR = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-        __file__))))), 'configs')
+    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
+    'configs')
 
 
 def arch_overrides(backbone: Optional[Dict]) -> Dict:
@@ -39,9 +39,10 @@ def arch_overrides(backbone: Optional[Dict]) -> Dict:
         raise ValueError(f"backbone type must be ResNet3dY, got "
                          f"{backbone['type']!r}")
     if ignored:
-        print_log(f'backbone settings {ignored} are set by the downstream '
-                  'config, not taken from the given backbone',
-                  logger='current')
+        print_log(
+            f'backbone settings {ignored} are set by the downstream '
+            'config, not taken from the given backbone',
+            logger='current')
     return kept
 
 
@@ -53,8 +54,11 @@ def res5_channels(backbone: Dict) -> int:
     return base * 8 * (4 if depth >= 50 else 1)
 
 
-def prepare_cfg(config: str, work_dir: Optional[str], tag: str,
-                seed: int, log_level: str,
+def prepare_cfg(config: str,
+                work_dir: Optional[str],
+                tag: str,
+                seed: int,
+                log_level: str,
                 cfg_options: Optional[Dict] = None) -> Config:
     """Loads a config for an in-process run: work_dir, unique experiment
     name (several Runners in one process), seed, log level, CPU fixes."""

@@ -30,8 +30,8 @@ def tracking_branch(checkpoint: Optional[str]) -> str:
     """
     if checkpoint is None:
         return 'local'
-    state = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu',
-                                             logger='silent')
+    state = CheckpointLoader.load_checkpoint(
+        checkpoint, map_location='cpu', logger='silent')
     state = state.get('state_dict', state)
     return 'local' if any('layer4_local.' in k for k in state) else 'global'
 
@@ -106,8 +106,8 @@ def evaluate_tracking(otb_root: str,
         pretrained_branch=branch if checkpoint is not None else None)
     cfg.model.head.in_channels = res5_channels(bb)
     dataset = cfg.test_dataloader.dataset
-    dataset.update(data_root=otb_root, ann_file=ann_file,
-                   data_prefix=dict(img_path=''))
+    dataset.update(
+        data_root=otb_root, ann_file=ann_file, data_prefix=dict(img_path=''))
     if targets is not None:
         dataset.targets = list(targets)
     trains = cfg.get('train_dataloader', None) is not None
@@ -120,7 +120,8 @@ def evaluate_tracking(otb_root: str,
                 f'no {osp.join(train_root, "train", "list.txt")}: export '
                 'the training videos with --layouts got10k')
         cfg.train_dataloader.dataset.update(
-            data_root=train_root, ann_file='train/list.txt',
+            data_root=train_root,
+            ann_file='train/list.txt',
             data_prefix=dict(img_path='train'))
     runner = build_runner(cfg)
     if trains:
@@ -139,9 +140,10 @@ def evaluate_tracking(otb_root: str,
         num_sequences=int(data.num_videos),
         num_frames=int(len(data)),
         seconds=round(time.time() - start, 2))
-    print_log(f'tracking ({branch} res5, {checkpoint or "random init"}): '
-              f"success {out['success']:.2f}, precision@20px "
-              f"{out['precision']:.2f} on {out['num_sequences']} sequences "
-              f"({out['num_frames']} frames) in {out['seconds']:.1f} s",
-              logger='current')
+    print_log(
+        f'tracking ({branch} res5, {checkpoint or "random init"}): '
+        f"success {out['success']:.2f}, precision@20px "
+        f"{out['precision']:.2f} on {out['num_sequences']} sequences "
+        f"({out['num_frames']} frames) in {out['seconds']:.1f} s",
+        logger='current')
     return out

@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmaction.registry import METRICS
-from mmengine.dist import all_gather_object, broadcast_object_list, \
-    is_main_process
+from mmengine.dist import (all_gather_object, broadcast_object_list,
+                           is_main_process)
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
@@ -91,8 +91,8 @@ class SOTMetric(BaseMetric):
                                                  BaseDataElement) else sample
             visible = gt.get('visible', None)
             visible = True if visible is None else bool(
-                np.asarray(visible.cpu() if hasattr(visible, 'cpu') else
-                           visible).reshape(-1)[0])
+                np.asarray(visible.cpu(
+                ) if hasattr(visible, 'cpu') else visible).reshape(-1)[0])
             self.results.append(
                 dict(
                     video_id=int(meta['video_id']),
@@ -112,8 +112,10 @@ class SOTMetric(BaseMetric):
             results = [r for part in parts for r in part]
             _metrics = self.compute_metrics(results)
             if self.prefix:
-                _metrics = {f'{self.prefix}/{k}': v
-                            for k, v in _metrics.items()}
+                _metrics = {
+                    f'{self.prefix}/{k}': v
+                    for k, v in _metrics.items()
+                }
             metrics = [_metrics]
         broadcast_object_list(metrics)
         self.results.clear()
@@ -152,8 +154,7 @@ class SOTMetric(BaseMetric):
         videos = self.group_videos(results)
         out = eval_sot_ope(
             [v['pred'] for v in videos], [v['gt'] for v in videos],
-            [v['visible'] for v in videos]
-            if self.only_eval_visible else None)
+            [v['visible'] for v in videos] if self.only_eval_visible else None)
         self._log_table(videos, out['per_video'])
         if self.out_dir is not None:
             self._dump(videos, out['per_video'])
@@ -171,14 +172,17 @@ class SOTMetric(BaseMetric):
                 f'OPE evaluated {len(videos)} sequences; {len(failed)} '
                 'could not be tracked and are NOT in the figures: ' +
                 '; '.join(f'{name}: {why}' for name, why in failed.items()),
-                logger='current', level=30)
+                logger='current',
+                level=30)
             metrics['failed_sequences'] = len(failed)
         return metrics
 
     # ------------------------------------------------------------------
     def _log_table(self, videos: List[dict], per_video: List[dict]) -> None:
-        lines = [f"{'video':<16}{'frames':>8}{'success':>10}"
-                 f"{'precision':>11}{'norm_prec':>11}"]
+        lines = [
+            f"{'video':<16}{'frames':>8}{'success':>10}"
+            f"{'precision':>11}{'norm_prec':>11}"
+        ]
         for v, m in zip(videos, per_video):
             lines.append(f"{v['name']:<16}{len(v['gt']):>8}"
                          f"{m['success'] * 100:>10.2f}"
@@ -231,11 +235,15 @@ class SOTMetric(BaseMetric):
             canvas = FigureCanvasAgg(fig)
             ax = fig.add_subplot(1, 1, 1)
             ax.plot(x, y, linewidth=2, label=f'{self.tracker_name} {score}')
-            ax.set(xlabel=xlabel, ylabel=ylabel, title=title,
-                   xlim=(x[0], x[-1]), ylim=(0, 1.05))
+            ax.set(
+                xlabel=xlabel,
+                ylabel=ylabel,
+                title=title,
+                xlim=(x[0], x[-1]),
+                ylim=(0, 1.05))
             ax.grid(True, alpha=0.3)
-            ax.legend(loc='lower left' if name == 'success_plot' else
-                      'lower right')
+            ax.legend(
+                loc='lower left' if name == 'success_plot' else 'lower right')
             fig.tight_layout()
             if self.out_dir is not None:
                 os.makedirs(self.out_dir, exist_ok=True)
@@ -251,8 +259,9 @@ class SOTMetric(BaseMetric):
         try:
             visualizer = Visualizer.get_current_instance()
         except RuntimeError:
-            print_log(f'no visualizer and no out_dir: {name} not saved',
-                      logger='current')
+            print_log(
+                f'no visualizer and no out_dir: {name} not saved',
+                logger='current')
             return
         canvas.draw()
         image = np.asarray(canvas.buffer_rgba())[..., :3].copy()

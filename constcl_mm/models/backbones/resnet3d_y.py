@@ -13,8 +13,7 @@ from ..utils.checkpoint import load_backbone_checkpoint
 from ..utils.memory_format import (MemoryFormat, get_memory_format,
                                    to_memory_format)
 from ..utils.tf_same_padding import convert_to_tf_same_padding
-from .stock_config_checks import (check_input_range,
-                                  check_stock_backbone_args,
+from .stock_config_checks import (check_input_range, check_stock_backbone_args,
                                   guard_tensor_heads, warn_on_overwrite)
 
 GLOBAL_INDEX = 3  # res5, layer4

@@ -22,9 +22,8 @@ import torch.nn as nn
 
 #: keys of mmaction2's pathway backbones (ResNet3dSlowOnly / SlowFast) that
 #: no plain ResNet3d takes
-PATHWAY_KEYS = ('lateral', 'lateral_norm', 'lateral_infl',
-                'lateral_activate', 'lateral_inv', 'speed_ratio',
-                'channel_ratio', 'fusion_kernel')
+PATHWAY_KEYS = ('lateral', 'lateral_norm', 'lateral_infl', 'lateral_activate',
+                'lateral_inv', 'speed_ratio', 'channel_ratio', 'fusion_kernel')
 DELETE_HINT = (
     "a config that replaces a stock backbone by ResNet3dY must drop the "
     "stock keys: model = dict(backbone=dict(_delete_=True, "
@@ -81,11 +80,12 @@ def warn_on_overwrite(backbone: nn.Module, source: str) -> None:
         if getattr(module, '_overwrite_warned', False):
             return
         own = module.state_dict()
-        changed = [k for k, v in own.items()
-                   if prefix + k in state_dict
-                   and isinstance(state_dict[prefix + k], torch.Tensor)
-                   and state_dict[prefix + k].shape == v.shape
-                   and not torch.equal(state_dict[prefix + k].to(v.dtype), v)]
+        changed = [
+            k for k, v in own.items()
+            if prefix + k in state_dict and isinstance(state_dict[
+                prefix + k], torch.Tensor) and state_dict[prefix + k].shape ==
+            v.shape and not torch.equal(state_dict[prefix + k].to(v.dtype), v)
+        ]
         if changed:
             module._overwrite_warned = True
             warnings.warn(

@@ -42,6 +42,5 @@ class ChannelsLastActionDataPreprocessor(ActionDataPreprocessor):
         batch, data_samples = super().preprocess(inputs, data_samples,
                                                  training)
         if batch.dim() >= 5 and self.format_shape in ('NCTHW', 'MIX2d3d'):
-            batch = to_memory_format(batch, self.memory_format,
-                                     channel_dim=-4)
+            batch = to_memory_format(batch, self.memory_format, channel_dim=-4)
         return batch, data_samples

@@ -86,7 +86,7 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
         data = self.cast_data(data)
         # the layout change runs on the (uint8) input; the float cast and
         # the normalisation keep it
-        batch = to_memory_format(self._stack(data['inputs']),
-                                 self.memory_format).float()
+        batch = to_memory_format(
+            self._stack(data['inputs']), self.memory_format).float()
         batch = (batch - self.mean) / self.std
         return dict(inputs=batch, data_samples=data.get('data_samples'))

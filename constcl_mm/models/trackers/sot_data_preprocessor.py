@@ -31,12 +31,10 @@ class SOTDataPreprocessor(BaseDataPreprocessor):
             'channels_last_3d'.
     """
 
-    def __init__(
-        self,
-        mean: Sequence[float] = (127.5, 127.5, 127.5),
-        std: Sequence[float] = (127.5, 127.5, 127.5),
-        memory_format: MemoryFormat = 'channels_last_3d'
-    ) -> None:
+    def __init__(self,
+                 mean: Sequence[float] = (127.5, 127.5, 127.5),
+                 std: Sequence[float] = (127.5, 127.5, 127.5),
+                 memory_format: MemoryFormat = 'channels_last_3d') -> None:
         super().__init__()
         self.memory_format = get_memory_format(memory_format)
         if len(mean) != len(std):

@@ -26,23 +26,39 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument('--seed', type=int, default=1, help='world seed')
-    parser.add_argument('--first-index', type=int, default=0,
-                        help='index of the first video')
-    parser.add_argument('--num-videos', type=int, default=100)
-    parser.add_argument('--layouts', nargs='+', choices=LAYOUTS,
-                        default=['videos', 'otb'])
-    parser.add_argument('--num-frames', type=int, default=64,
-                        help='frames per video (world setting)')
-    parser.add_argument('--frame-size', type=int, nargs=2, default=(96, 96),
-                        metavar=('H', 'W'), help='world frame size')
-    parser.add_argument('--codec', choices=('libx264', 'mpeg4'),
-                        default='libx264')
-    parser.add_argument('--quality', type=int, default=10,
-                        help='libx264 CRF or mpeg4 qscale (lower is better)')
-    parser.add_argument('--otb-min-visible', type=float, default=0.5,
-                        help='hero visibility needed on frame 1')
     parser.add_argument(
-        '--otb-frame-interval', type=int, default=2,
+        '--first-index', type=int, default=0, help='index of the first video')
+    parser.add_argument('--num-videos', type=int, default=100)
+    parser.add_argument(
+        '--layouts', nargs='+', choices=LAYOUTS, default=['videos', 'otb'])
+    parser.add_argument(
+        '--num-frames',
+        type=int,
+        default=64,
+        help='frames per video (world setting)')
+    parser.add_argument(
+        '--frame-size',
+        type=int,
+        nargs=2,
+        default=(96, 96),
+        metavar=('H', 'W'),
+        help='world frame size')
+    parser.add_argument(
+        '--codec', choices=('libx264', 'mpeg4'), default='libx264')
+    parser.add_argument(
+        '--quality',
+        type=int,
+        default=10,
+        help='libx264 CRF or mpeg4 qscale (lower is better)')
+    parser.add_argument(
+        '--otb-min-visible',
+        type=float,
+        default=0.5,
+        help='hero visibility needed on frame 1')
+    parser.add_argument(
+        '--otb-frame-interval',
+        type=int,
+        default=2,
         help='keep every k-th video frame in a sequence (default 2: the '
         'pretraining clips\' frame interval)')
     parser.add_argument('--otb-min-frames', type=int, default=16)
@@ -54,8 +70,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     start = time.time()
     summary = export_world(
-        dict(seed=args.seed, num_frames=args.num_frames,
-             frame_size=tuple(args.frame_size)),
+        dict(
+            seed=args.seed,
+            num_frames=args.num_frames,
+            frame_size=tuple(args.frame_size)),
         args.out_dir,
         first_index=args.first_index,
         num_videos=args.num_videos,
