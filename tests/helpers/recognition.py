@@ -91,6 +91,10 @@ def tiny_options(
         'train_cfg.max_epochs': 1,
         'default_hooks.logger.interval': 1,
     }
+    sched = cfg.get('param_scheduler')
+    if isinstance(sched, dict) and 'epochs' in (sched.get('warmup') or {}):
+        # a warmup of several epochs is longer than a 1-epoch test run
+        opts['param_scheduler.warmup.epochs'] = 0
     for stage in stages:
         key = f'{stage}_dataloader'
         loader = cfg[key]
