@@ -11,7 +11,7 @@ clip into one tall ``(T*H, W, C)`` image). Probabilities are given for all
 views at once or per view (view 1 first), which is how the blur and
 solarisation asymmetry between the views is configured.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -82,8 +82,58 @@ _JITTER_OPS = dict(
     hue=adjust_hue)
 
 
+class PerViewTransform(BaseTransform):
+    """Base of the photometric transforms: views chosen with a probability.
+
+    :meth:`transform` converts the views to ``float32`` in ``[0, 1]``
+    (:func:`float_views`), expands ``prob`` to one probability per view and
+    stores what :meth:`apply` returns under ``results[result_key]``.
+    Subclasses draw their random numbers in :meth:`apply`, in the order the
+    official ops draw them.
+
+    Args:
+        prob (float | Sequence[float]): Probability for every view, or one
+            per view (view 1 first).
+    """
+
+    #: The key that records, per view, what was applied.
+    result_key = ''
+
+    def __init__(self, prob: ProbType) -> None:
+        self.prob = check_probs(prob, f'{type(self).__name__}.prob')
+
+    def transform(self, results: Dict) -> Dict:
+        """Applies the transform to the chosen views of ``results['imgs']``.
+
+        Args:
+            results (dict): The result dict, views ``(V, T, H, W, C)``.
+
+        Returns:
+            dict: ``results`` with the views changed in place and
+            ``result_key`` added.
+        """
+        name = type(self).__name__
+        imgs = float_views(results, name)
+        probs = probs_for_views(self.prob, imgs.shape[0], f'{name}.prob')
+        results[self.result_key] = self.apply(imgs, probs)
+        return results
+
+    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> Any:
+        """Changes the chosen views of ``imgs`` ``(V, T, H, W, C)`` in place.
+
+        Returns:
+            What the transform records per view under ``result_key``.
+        """
+        raise NotImplementedError
+
+
+def choose_views(probs: Sequence[float]) -> np.ndarray:
+    """One draw per view: ``bool`` ``(V,)``, True where the view is chosen."""
+    return np.array([np.random.rand() < p for p in probs], dtype=bool)
+
+
 @TRANSFORMS.register_module()
-class MultiViewColorJitter(BaseTransform):
+class MultiViewColorJitter(PerViewTransform):
     """SimCLR colour jitter with clip-level parameters and statistics.
 
     With probability ``prob`` (per view), brightness (multiplicative),
@@ -117,6 +167,8 @@ class MultiViewColorJitter(BaseTransform):
             Defaults to True.
     """
 
+    result_key = 'color_jitter'
+
     def __init__(self,
                  prob: ProbType = 0.8,
                  strength: float = 1.0,
@@ -125,7 +177,7 @@ class MultiViewColorJitter(BaseTransform):
                  saturation: float = 0.8,
                  hue: float = 0.2,
                  random_order: bool = True) -> None:
-        self.prob = check_probs(prob, 'MultiViewColorJitter.prob')
+        super().__init__(prob)
         if strength < 0:
             raise ValueError(f'strength must be >= 0, got {strength}')
         self.strength = float(strength)
@@ -156,21 +208,15 @@ class MultiViewColorJitter(BaseTransform):
                 params[name] = float(np.random.uniform(max(0.0, 1 - r), 1 + r))
         return params
 
-    def transform(self, results: Dict) -> Dict:
-        """Jitters the views.
-
-        Args:
-            results (dict): The result dict.
+    def apply(self, imgs: np.ndarray,
+              probs: Tuple[float, ...]) -> List[Optional[Dict]]:
+        """Jitters the chosen views.
 
         Returns:
-            dict: The result dict.
+            list: ``V`` dicts (order and factors) or ``None``.
         """
-        imgs = float_views(results, self.__class__.__name__)
-        num_views = imgs.shape[0]
-        probs = probs_for_views(self.prob, num_views,
-                                'MultiViewColorJitter.prob')
         applied: List[Optional[Dict]] = []
-        for v in range(num_views):
+        for v in range(imgs.shape[0]):
             if np.random.rand() >= probs[v]:
                 applied.append(None)
                 continue
@@ -182,8 +228,7 @@ class MultiViewColorJitter(BaseTransform):
                 _JITTER_OPS[name](clip, params[name])
                 np.clip(clip, 0.0, 1.0, out=clip)
             applied.append(params)
-        results['color_jitter'] = applied
-        return results
+        return applied
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -191,7 +236,7 @@ class MultiViewColorJitter(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class MultiViewGrayscale(BaseTransform):
+class MultiViewGrayscale(PerViewTransform):
     """Converts whole views to grayscale (3 equal channels).
 
     Required Keys:
@@ -211,28 +256,18 @@ class MultiViewGrayscale(BaseTransform):
             0.2.
     """
 
+    result_key = 'grayscale'
+
     def __init__(self, prob: ProbType = 0.2) -> None:
-        self.prob = check_probs(prob, 'MultiViewGrayscale.prob')
+        super().__init__(prob)
 
-    def transform(self, results: Dict) -> Dict:
-        """Converts the chosen views.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
-        imgs = float_views(results, self.__class__.__name__)
-        num_views = imgs.shape[0]
-        probs = probs_for_views(self.prob, num_views,
-                                'MultiViewGrayscale.prob')
-        chosen = np.array([np.random.rand() < p for p in probs], dtype=bool)
+    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
+        """Converts the chosen views; returns ``bool`` ``(V,)``."""
+        chosen = choose_views(probs)
         for v in np.flatnonzero(chosen):
             gray = imgs[v] @ GRAY_WEIGHTS  # (T, H, W)
             imgs[v] = gray[..., None]
-        results['grayscale'] = chosen
-        return results
+        return chosen
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(prob={self.prob})'
@@ -247,7 +282,7 @@ def gaussian_kernel1d(kernel_size: int, sigma: float) -> np.ndarray:
 
 
 @TRANSFORMS.register_module()
-class MultiViewGaussianBlur(BaseTransform):
+class MultiViewGaussianBlur(PerViewTransform):
     """Separable Gaussian blur with one sigma per view, zero ('SAME') padding.
 
     The defaults reproduce the official asymmetry: view 1 is always blurred,
@@ -275,13 +310,15 @@ class MultiViewGaussianBlur(BaseTransform):
             Defaults to ``(0.1, 2.0)``.
     """
 
+    result_key = 'blur_sigma'
+
     def __init__(
         self,
         prob: ProbType = (1.0, 0.1),
         kernel_size: Optional[int] = 23,
         sigma_range: Sequence[float] = (0.1, 2.0)
     ) -> None:
-        self.prob = check_probs(prob, 'MultiViewGaussianBlur.prob')
+        super().__init__(prob)
         if kernel_size is not None and (kernel_size < 1
                                         or kernel_size % 2 == 0):
             raise ValueError(
@@ -292,19 +329,10 @@ class MultiViewGaussianBlur(BaseTransform):
         self.kernel_size = kernel_size
         self.sigma_range = tuple(float(s) for s in sigma_range)
 
-    def transform(self, results: Dict) -> Dict:
-        """Blurs the chosen views.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
-        imgs = float_views(results, self.__class__.__name__)
+    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
+        """Blurs the chosen views; returns their sigmas ``float32`` ``(V,)``
+        (0 for views left sharp)."""
         num_views, clip_len, height = imgs.shape[:3]
-        probs = probs_for_views(self.prob, num_views,
-                                'MultiViewGaussianBlur.prob')
         size = self.kernel_size
         if size is None:
             size = 2 * (height // 10 // 2) + 1
@@ -324,8 +352,7 @@ class MultiViewGaussianBlur(BaseTransform):
                     kernel,
                     kernel,
                     borderType=cv2.BORDER_CONSTANT)
-        results['blur_sigma'] = sigmas
-        return results
+        return sigmas
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -334,7 +361,7 @@ class MultiViewGaussianBlur(BaseTransform):
 
 
 @TRANSFORMS.register_module()
-class MultiViewSolarize(BaseTransform):
+class MultiViewSolarize(PerViewTransform):
     """Solarisation ``x -> x if x < threshold else 1 - x`` of whole views.
 
     The defaults reproduce the official setting: view 2 only, p = 0.2.
@@ -358,31 +385,23 @@ class MultiViewSolarize(BaseTransform):
             0.5.
     """
 
+    result_key = 'solarized'
+
     def __init__(self,
                  prob: ProbType = (0.0, 0.2),
                  threshold: float = 0.5) -> None:
-        self.prob = check_probs(prob, 'MultiViewSolarize.prob')
+        super().__init__(prob)
         self.threshold = float(threshold)
 
-    def transform(self, results: Dict) -> Dict:
-        """Solarises the chosen views.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
-        imgs = float_views(results, self.__class__.__name__)
-        num_views = imgs.shape[0]
-        probs = probs_for_views(self.prob, num_views, 'MultiViewSolarize.prob')
-        chosen = np.array([np.random.rand() < p for p in probs], dtype=bool)
+    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
+        """Solarises the chosen views; returns ``bool`` ``(V,)``."""
+        chosen = choose_views(probs)
+        threshold = np.float32(self.threshold)
         for v in np.flatnonzero(chosen):
             clip = imgs[v]
-            mask = clip >= np.float32(self.threshold)
-            np.subtract(np.float32(1.0), clip, out=clip, where=mask)
-        results['solarized'] = chosen
-        return results
+            np.subtract(
+                np.float32(1.0), clip, out=clip, where=clip >= threshold)
+        return chosen
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -390,7 +409,8 @@ class MultiViewSolarize(BaseTransform):
 
 
 __all__ = [
-    'MultiViewColorJitter', 'MultiViewGrayscale', 'MultiViewGaussianBlur',
-    'MultiViewSolarize', 'adjust_brightness', 'adjust_contrast',
-    'adjust_saturation', 'adjust_hue', 'gaussian_kernel1d', 'GRAY_WEIGHTS'
+    'PerViewTransform', 'MultiViewColorJitter', 'MultiViewGrayscale',
+    'MultiViewGaussianBlur', 'MultiViewSolarize', 'adjust_brightness',
+    'adjust_contrast', 'adjust_saturation', 'adjust_hue', 'gaussian_kernel1d',
+    'GRAY_WEIGHTS'
 ]
