@@ -73,6 +73,20 @@ class SkipBadVideosMixin:
     global batch and logs the totals.
     """
 
+    def __init__(self,
+                 *args: Any,
+                 max_consecutive_failures: int = 50,
+                 **kwargs: Any) -> None:
+        """Sets up the counters, then builds the dataset class that follows.
+
+        Args:
+            max_consecutive_failures (int): Unreadable samples in a row
+                before :class:`TooManyBadVideosError`. Defaults to 50.
+            *args, **kwargs: Passed on to the dataset class.
+        """
+        self._init_bad_video_handling(max_consecutive_failures)
+        super().__init__(*args, **kwargs)
+
     def _init_bad_video_handling(self, max_consecutive_failures: int) -> None:
         if int(max_consecutive_failures) < 1:
             raise ValueError('max_consecutive_failures must be >= 1, got '

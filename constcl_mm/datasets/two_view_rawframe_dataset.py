@@ -89,20 +89,16 @@ class TwoViewRawframeDataset(SkipBadVideosMixin, BaseActionDataset):
                  data_prefix: ConfigType = dict(img=''),
                  filename_tmpl: str = 'img_{:05}.jpg',
                  start_index: int = 1,
-                 max_consecutive_failures: int = 50,
                  modality: str = 'RGB',
-                 test_mode: bool = False,
                  **kwargs) -> None:
         if modality != 'RGB':
             raise ValueError('TwoViewRawframeDataset reads RGB frames only, '
                              f'got modality={modality!r}')
         self.filename_tmpl = filename_tmpl
-        self._init_bad_video_handling(max_consecutive_failures)
         super().__init__(
             ann_file,
             pipeline=pipeline,
             data_prefix=data_prefix,
-            test_mode=test_mode,
             start_index=start_index,
             modality=modality,
             **kwargs)

@@ -122,20 +122,9 @@ class TwoViewVideoDataset(SkipBadVideosMixin, BaseActionDataset):
                  ann_file: str,
                  pipeline: List[Union[ConfigType, Callable]],
                  data_prefix: ConfigType = dict(video=''),
-                 max_consecutive_failures: int = 50,
-                 start_index: int = 0,
-                 modality: str = 'RGB',
-                 test_mode: bool = False,
                  **kwargs) -> None:
-        self._init_bad_video_handling(max_consecutive_failures)
         super().__init__(
-            ann_file,
-            pipeline=pipeline,
-            data_prefix=data_prefix,
-            test_mode=test_mode,
-            start_index=start_index,
-            modality=modality,
-            **kwargs)
+            ann_file, pipeline=pipeline, data_prefix=data_prefix, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """Loads the video list."""
