@@ -4,9 +4,10 @@ from .context_memory import (KERAS_LINEAR_INIT, build_context_attention,
                              check_context_length, context_frame_indices,
                              context_memory, keras_init_)
 from .positional_encoding import CoordinateMLPEncoding
+from .projection_mlp import projection_mlp
 
 __all__ = [
     'ContextDecoder', 'DecoderUnit', 'CoordinateMLPEncoding',
     'KERAS_LINEAR_INIT', 'build_context_attention', 'check_context_length',
-    'context_frame_indices', 'context_memory', 'keras_init_'
+    'context_frame_indices', 'context_memory', 'keras_init_', 'projection_mlp'
 ]

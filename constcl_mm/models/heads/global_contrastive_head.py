@@ -2,11 +2,10 @@
 from typing import Dict, List, Optional, Union
 
 import torch
-import torch.nn as nn
 from mmaction.registry import MODELS
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 
+from ..common import projection_mlp
 from ..losses.nt_xent import nt_xent_loss
 from ..utils.precision import autocast_off
 
@@ -49,17 +48,8 @@ class GlobalContrastiveHead(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if temperature <= 0:
             raise ValueError(f'temperature must be > 0, got {temperature}')
-        layers: List[nn.Module] = []
-        width = in_channels
-        for _ in range(num_hidden_layers):
-            layers += [
-                nn.Linear(width, hid_channels, bias=False),
-                build_norm_layer(norm_cfg, hid_channels)[1],
-                nn.ReLU(inplace=True)
-            ]
-            width = hid_channels
-        layers.append(nn.Linear(width, out_channels))
-        self.mlp = nn.Sequential(*layers)
+        self.mlp = projection_mlp(in_channels, hid_channels, out_channels,
+                                  num_hidden_layers, norm_cfg)
         self.in_channels = in_channels
         self.temperature = temperature
         self.loss_weight = loss_weight

@@ -2,15 +2,13 @@
 from typing import Dict, List, Optional, Union
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmaction.registry import MODELS
-from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
 
 from ..common import (KERAS_LINEAR_INIT, build_context_attention,
                       check_context_length, context_frame_indices,
-                      context_memory)
+                      context_memory, projection_mlp)
 from ..utils.normalize import l2_normalize
 from ..utils.roi_align import roi_align_pooled
 
@@ -52,39 +50,6 @@ def nearest_context_indices(query_starts: torch.Tensor,
                                             num_frames - 1 - 2 * half * stride)
     steps = torch.arange(context_length, device=query_starts.device) * stride
     return first[:, None] + steps
-
-
-def projection_mlp(
-    in_channels: int,
-    hid_channels: int = 2048,
-    out_channels: int = 128,
-    num_hidden_layers: int = 3,
-    norm_cfg: dict = dict(type='BN1d', momentum=0.1, eps=1e-5)
-) -> nn.Sequential:
-    """``num_hidden_layers x [Linear(no bias), norm, ReLU] ->
-    Linear(out_channels)``: the layout of ``GlobalContrastiveHead.mlp``.
-
-    Args:
-        in_channels (int): Input width.
-        hid_channels (int): Hidden width. Defaults to 2048.
-        out_channels (int): Output width. Defaults to 128.
-        num_hidden_layers (int): Defaults to 3.
-        norm_cfg (dict): Hidden-layer norm. Defaults to BN1d.
-
-    Returns:
-        nn.Sequential: Maps ``(M, in_channels)`` to ``(M, out_channels)``.
-    """
-    layers = []
-    width = in_channels
-    for _ in range(num_hidden_layers):
-        layers += [
-            nn.Linear(width, hid_channels, bias=False),
-            build_norm_layer(norm_cfg, hid_channels)[1],
-            nn.ReLU(inplace=True)
-        ]
-        width = hid_channels
-    layers.append(nn.Linear(width, out_channels))
-    return nn.Sequential(*layers)
 
 
 @MODELS.register_module()
