@@ -215,3 +215,37 @@ def test_evaluate_linear_probe_random_init(export, tmp_path):
     assert result['num_train'] == result['num_test'] == 4
     assert 0 <= result['top1'] <= 1
     assert 0 <= result['mean_class_accuracy'] <= 1
+
+
+def test_probe_features_and_separability(export):
+    from constcl_mm.evaluation.downstream import (cross_validate,
+                                                  extract_probe_features)
+    out, summary = export
+    feats, labels = extract_probe_features(
+        osp.join(out, 'videos.txt'), None, backbone=TINY)
+    assert feats.shape == (4, 128)
+    assert torch.isfinite(feats).all()
+    assert labels.tolist() == [
+        SyntheticWorld(**WORLD).video(v['index']).label
+        for v in summary['videos']
+    ]
+    with pytest.raises(ValueError, match='folds'):
+        cross_validate(feats, labels, 6, folds=5)
+
+
+def test_cross_validate_tells_separable_from_shuffled_labels():
+    from constcl_mm.evaluation.downstream import cross_validate
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(120) % 3
+    # three classes apart along a few channels, plus a large shared offset
+    # (features nearly parallel, as those of a random network)
+    centres = torch.randn(3, 32, generator=gen)
+    feats = 20 + centres[labels] + 0.3 * torch.randn(120, 32, generator=gen)
+    scores = cross_validate(feats, labels, 3, weight_decays=(1e-4, ))
+    assert scores['mean_cosine'] > 0.99
+    assert scores['standardised wd=0.0001'] > 0.95
+    assert scores['l2 wd=0.0001'] > 0.9
+    shuffled = labels[torch.randperm(120, generator=gen)]
+    scores = cross_validate(feats, shuffled, 3, weight_decays=(1e-4, ))
+    assert scores['standardised wd=0.0001'] < 0.5
+    assert scores['majority'] == pytest.approx(1 / 3)

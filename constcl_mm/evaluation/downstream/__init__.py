@@ -8,6 +8,7 @@ Imported on demand (``from constcl_mm.evaluation.downstream import ...``),
 not by ``import constcl_mm``.
 """
 from .linear_probe import LINEAR_PROBE_CONFIG, evaluate_linear_probe  # noqa
+from .probe_separability import cross_validate, extract_probe_features
 from .region_correspondence import (CorrespondenceClips, draw_region_matches,
                                     evaluate_region_correspondence,
                                     region_features_of_model)
@@ -18,5 +19,6 @@ __all__ = [
     'evaluate_tracking', 'tracking_branch', 'TRACKING_CONFIG',
     'TRACKING_TRAIN_CONFIG', 'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG',
     'CorrespondenceClips', 'draw_region_matches',
-    'evaluate_region_correspondence', 'region_features_of_model'
+    'evaluate_region_correspondence', 'region_features_of_model',
+    'extract_probe_features', 'cross_validate'
 ]
