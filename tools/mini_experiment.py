@@ -45,14 +45,22 @@ CONFIGS = {
              'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic_context0.py'),
     'constcl_ctx5':
     osp.join(MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic.py'),
+    'constcl_ctx5_fh':
+    osp.join(
+        MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic'
+        '_boxes-felzenszwalb.py'),
 }
 LABELS = {
     'random': 'random init',
     'cvrl': 'CVRL',
     'constcl_ctx0': 'ConST-CL context 0',
     'constcl_ctx5': 'ConST-CL context 5',
+    'constcl_ctx5_fh': 'ConST-CL context 5, segment boxes',
 }
+#: The experiment's models (the default set) ...
 MODELS = ('random', 'cvrl', 'constcl_ctx0', 'constcl_ctx5')
+#: ... and the ablations that can be added with --models
+ABLATIONS = ('constcl_ctx5_fh', )
 METRICS = (('corr_acc', 'region corr. top-1'), ('track_success',
                                                 'tracking success AUC'),
            ('track_precision',
@@ -68,7 +76,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
-        '--models', nargs='+', default=list(MODELS), choices=MODELS)
+        '--models',
+        nargs='+',
+        default=list(MODELS),
+        choices=MODELS + ABLATIONS)
     parser.add_argument(
         '--iters',
         type=int,
@@ -328,7 +339,7 @@ def plot_scores(table: Dict[str, Dict], path: str) -> None:
             means,
             yerr=stds,
             capsize=4,
-            color=['0.6', 'C0', 'C1', 'C2'][:len(names)])
+            color=['0.6', 'C0', 'C1', 'C2', 'C3'][:len(names)])
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels([LABELS[n] for n in names], rotation=20, fontsize=8)
         ax.set_title(title)

@@ -2,14 +2,13 @@
 """The docs/stock_configs.md snippets on the installed mmaction2 SlowOnly
 and I3D configs (by their ``mmaction::`` names), both routes, trained for 2
 iterations on 4 synthetic-world videos at 32 px."""
-import os.path as osp
 import re
 import warnings
 
 import pytest
 import torch
-from helpers.paths import REPO_ROOT
 from helpers.recognition import save_pretrain_checkpoint
+from helpers.stock_configs import changed_lines, doc_snippets
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -17,24 +16,10 @@ from constcl_mm.datasets.synthetic_export import export_world
 from constcl_mm.models.backbones.stock_config_checks import StockConfigWarning
 from constcl_mm.models.utils.checkpoint import export_backbone_state
 
-DOC = osp.join(REPO_ROOT, 'docs', 'stock_configs.md')
 SLOWONLY = ('mmaction::recognition/slowonly/'
             'slowonly_r50_8xb16-4x16x1-256e_kinetics400-rgb.py')
 I3D = ('mmaction::recognition/i3d/'
        'i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.py')
-
-
-def doc_snippets() -> list:
-    """The python blocks of docs/stock_configs.md, in order."""
-    text = open(DOC).read()
-    return re.findall(r'```python\n(.*?)```', text, re.S)
-
-
-def changed_lines(snippet: str) -> int:
-    """Lines of a snippet besides its comment and ``_base_`` (a wrapped
-    dict entry counts once per physical line)."""
-    return sum(1 for line in snippet.splitlines()
-               if line.strip() and not line.startswith(('#', '_base_')))
 
 
 @pytest.fixture(scope='module')
