@@ -8,7 +8,6 @@ Same command line as mmaction2's ``tools/train.py``::
         [--deterministic] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
-import os
 
 from mmengine.config import Config, DictAction
 
@@ -60,23 +59,11 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, e.g. '
         'train_dataloader.batch_size=4 model.backbone.with_cp=True')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument(
-        '--device',
-        choices=['cpu', 'cuda'],
-        default=None,
-        help='cpu: hide the GPUs (what `mim train/test ... --gpus 0` '
-        'passes); default: CUDA when available')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    from constcl_mm.utils.device_args import (add_device_arguments,
+                                              apply_device_arguments)
+    add_device_arguments(parser)
     args = parser.parse_args()
-    if args.device == 'cpu':
-        os.environ['CUDA_VISIBLE_DEVICES'] = ''
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    apply_device_arguments(args)
     return args
 
 

@@ -159,3 +159,28 @@ def test_user_config_by_package_name_trains_from_wheel(wheel_venv):
     assert osp.isfile(user / 'wd' / 'iter_2.pth')
     logs = glob.glob(str(user / 'wd' / '*' / 'vis_data' / 'scalars.json'))
     assert logs and '"loss"' in open(logs[0]).read()
+
+
+def test_mim_train_finds_a_packaged_config_by_name(wheel_venv):
+    """``mim train constcl_mm NAME``: mim looks the file name up in the
+    installed package (the wheel's ``.mim/configs``) and runs the wheel's
+    ``.mim/tools/train.py`` on the CPU."""
+    user = wheel_venv['user']
+    out = _run([
+        wheel_venv['py'], '-m', 'mim', 'train', 'constcl_mm',
+        osp.basename(MINI), '--work-dir', 'wd_mim', '--cfg-options',
+        'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'train_dataloader.batch_size=2',
+        'train_dataloader.dataset.num_videos=4', 'model.neck.context_length=1',
+        'default_hooks.checkpoint.interval=2'
+    ],
+               cwd=str(user),
+               timeout=1500)
+    found = osp.join(wheel_venv['purelib'], 'constcl_mm', '.mim', 'configs',
+                     MINI)
+    assert found in out, out[-2000:]
+    assert osp.isfile(user / 'wd_mim' / 'iter_2.pth')
+    # `mim test` runs the same folder's test.py
+    assert osp.isfile(
+        osp.join(wheel_venv['purelib'], 'constcl_mm', '.mim', 'tools',
+                 'test.py'))

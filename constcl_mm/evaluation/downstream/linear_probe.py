@@ -6,8 +6,7 @@ from typing import Dict, Optional
 
 from mmengine.logging import print_log
 
-from .runner_utils import (CONFIG_DIR, arch_overrides, prepare_cfg,
-                           res5_channels)
+from .runner_utils import CONFIG_DIR, prepare_cfg, set_probe_backbone
 
 #: The mini linear-probe config (frozen global branch, 16x2 clips at 64 px).
 LINEAR_PROBE_CONFIG = osp.join(
@@ -71,12 +70,7 @@ def evaluate_linear_probe(
     start = time.time()
     cfg = prepare_cfg(config, work_dir, 'linear_probe_eval', seed, log_level,
                       cfg_options)
-    bb = cfg.model.backbone
-    bb.update(arch_overrides(backbone))
-    bb.update(
-        pretrained=checkpoint,
-        pretrained_branch='global' if checkpoint is not None else None)
-    cfg.model.cls_head.in_channels = res5_channels(bb)
+    set_probe_backbone(cfg, backbone, checkpoint)
     for loader, ann, video_dir in ((cfg.train_dataloader, train_list,
                                     train_video_dir),
                                    (cfg.test_dataloader, test_list,

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .linear_probe import LINEAR_PROBE_CONFIG
-from .runner_utils import arch_overrides, prepare_cfg, res5_channels
+from .runner_utils import prepare_cfg, set_probe_backbone
 
 
 def extract_probe_features(video_list: str,
@@ -53,12 +53,7 @@ def extract_probe_features(video_list: str,
     if not osp.isfile(video_list):
         raise FileNotFoundError(f'video list {video_list} does not exist')
     cfg = prepare_cfg(config, None, 'probe_separability', seed, 'WARNING')
-    bb = cfg.model.backbone
-    bb.update(arch_overrides(backbone))
-    bb.update(
-        pretrained=checkpoint,
-        pretrained_branch='global' if checkpoint is not None else None)
-    cfg.model.cls_head.in_channels = res5_channels(bb)
+    set_probe_backbone(cfg, backbone, checkpoint)
     cfg.test_dataloader.dataset.update(
         ann_file=video_list,
         data_prefix=dict(

@@ -54,6 +54,28 @@ def res5_channels(backbone: Dict) -> int:
     return base * 8 * (4 if depth >= 50 else 1)
 
 
+def set_probe_backbone(cfg, backbone: Optional[Dict],
+                       checkpoint: Optional[str]) -> None:
+    """Gives a recognition config the pretrained global branch.
+
+    The backbone takes the architecture of ``backbone`` and loads the global
+    res5 (``res5``) of ``checkpoint`` (random init when None); the
+    classifier's input width follows the backbone.
+
+    Args:
+        cfg (Config): A recognition config (``model.backbone`` a
+            ``ResNet3dY``, ``model.cls_head``), changed in place.
+        backbone (dict, optional): The pretraining ``model.backbone``.
+        checkpoint (str, optional): A pretraining checkpoint.
+    """
+    bb = cfg.model.backbone
+    bb.update(arch_overrides(backbone))
+    bb.update(
+        pretrained=checkpoint,
+        pretrained_branch='global' if checkpoint is not None else None)
+    cfg.model.cls_head.in_channels = res5_channels(bb)
+
+
 def prepare_cfg(config: str,
                 work_dir: Optional[str],
                 tag: str,
