@@ -1,5 +1,5 @@
-# Context length 0 (paper Table 6): vanilla region contrast (Section 3.1,
-# Eq. 3), no context decoder. The ROI-aligned regions of both views go
+# Context length 0 (paper Table 6): vanilla region contrast (paper §3.1),
+# no context decoder. The ROI-aligned regions of both views go
 # through an MLP projection head of the global head's shape (3 x [2048, BN,
 # ReLU] -> 128) and are contrasted as in ConST-CL (positives matched on the
 # raw regions, other videos' regions as negatives). 77.7 M parameters as in

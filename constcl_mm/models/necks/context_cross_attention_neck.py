@@ -66,10 +66,10 @@ class ContextCrossAttentionNeck(BaseModule):
     final projection back to the backbone width.
 
     With ``context_length=0`` no decoder is built: vanilla region contrast
-    (paper Section 3.1, Eq. 3). Both views' regions go through an MLP
-    projection head of the global head's shape (``region_mlp``), and each
-    projected region is contrasted with the projected region of the other
-    view it matches (matching still on the raw region features).
+    (paper §3.1). Both views' regions go through an MLP projection head of
+    the global head's shape (``region_mlp``), and each projected region is
+    contrasted with the projected region of the other view it matches
+    (matching still on the raw region features).
 
     ``spatial_pool=k`` average-pools the features ``k x k`` in space before
     everything else: the paper's C4 endpoint pools res4 2x2 (14x14 -> 7x7 at
