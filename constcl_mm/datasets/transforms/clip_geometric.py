@@ -149,14 +149,8 @@ class MultiViewRandomResizedCrop(BaseTransform):
         self.interpolation = interpolation
 
     def transform(self, results: Dict) -> Dict:
-        """Crops and resizes each view.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
+        """Crops and resizes each view of ``results['imgs']`` (views
+        ``(V, T, H, W, C)``) and records the crops in ``crop_bboxes``."""
         clips = get_clips(results, self.__class__.__name__)
         if 'crop_bboxes' in results:
             raise ValueError('the views were already cropped (crop_bboxes is '
@@ -224,14 +218,8 @@ class MultiViewFlip(BaseTransform):
         self.flip_ratio = float(flip_ratio)
 
     def transform(self, results: Dict) -> Dict:
-        """Flips the chosen views.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
+        """Flips the chosen views of ``results['imgs']`` in place, with
+        their boxes, and records which in ``flip``."""
         imgs = get_views(results, self.__class__.__name__)
         num_views = imgs.shape[0]
         flips = np.random.rand(num_views) < self.flip_ratio

@@ -82,14 +82,8 @@ class BaseRegionBoxes(BaseTransform, metaclass=ABCMeta):
         """
 
     def transform(self, results: Dict) -> Dict:
-        """Generates the boxes of every view.
-
-        Args:
-            results (dict): The result dict.
-
-        Returns:
-            dict: The result dict.
-        """
+        """Adds ``boxes`` / ``box_valid`` for every view of
+        ``results['imgs']`` (on its keyframe)."""
         imgs = get_views(results, self.__class__.__name__)
         num_views, clip_len = imgs.shape[:2]
         keyframe = int(results.get('keyframe_index', clip_len // 2))
