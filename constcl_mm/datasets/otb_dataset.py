@@ -46,103 +46,51 @@ class OTBTarget(NamedTuple):
         return self.img_dir.replace('\\', '/').split('/')[0]
 
 
-def _t(name: str,
-       end: int,
-       start: int = 1,
-       folder: Optional[str] = None,
-       gt_file: str = 'groundtruth_rect.txt',
-       digits: int = 4) -> OTBTarget:
-    folder = folder or name
-    return OTBTarget(name, f'{folder}/img', f'{folder}/{gt_file}', start, end,
-                     f'%0{digits}d.jpg')
+#: The 100 targets of ``configSeqs100.m``: ``name last_frame`` with the
+#: special cases as ``key=value``: David starts at frame 300, Tiger1 at 6
+#: (its ground truth starts at frame 1), BlurCar1/3/4 at 247/3/18; Board has
+#: 5-digit frame names; Jogging and Skating2 hold two targets each
+#: (groundtruth_rect.1/.2.txt); Human4 uses groundtruth_rect.2.txt.
+_OTB100_TABLE = """
+Basketball 725; Biker 142; Bird1 408; Bird2 99; BlurBody 334
+BlurCar1 988 start=247; BlurCar2 585; BlurCar3 359 start=3
+BlurCar4 397 start=18; BlurFace 493; BlurOwl 631; Board 698 digits=5
+Bolt 350; Bolt2 293; Box 1161; Boy 602; Car1 1020; Car2 913; Car24 3059
+Car4 659; CarDark 393; CarScale 252; ClifBar 472; Coke 291; Couple 140
+Coupon 327; Crossing 120; Crowds 347; Dancer 225; Dancer2 150
+David 770 start=300; David2 537; David3 252; Deer 71; Diving 215; Dog 127
+Dog1 1350; Doll 3872; DragonBaby 113; Dudek 1145; FaceOcc1 892
+FaceOcc2 812; Fish 476; FleetFace 707; Football 362; Football1 74
+Freeman1 326; Freeman3 460; Freeman4 283; Girl 500; Girl2 1500; Gym 767
+Human2 1128; Human3 1698; Human4 667 gt=groundtruth_rect.2.txt; Human5 713
+Human6 792; Human7 250; Human8 128; Human9 305; Ironman 166
+Jogging-1 307 folder=Jogging gt=groundtruth_rect.1.txt
+Jogging-2 307 folder=Jogging gt=groundtruth_rect.2.txt; Jump 122
+Jumping 313; KiteSurf 84; Lemming 1336; Liquor 1741; Man 134; Matrix 100
+Mhyang 1490; MotorRolling 164; MountainBike 228; Panda 1000; RedTeam 1918
+Rubik 1997; Shaking 365; Singer1 351; Singer2 366; Skater 160; Skater2 435
+Skating1 400; Skating2-1 473 folder=Skating2 gt=groundtruth_rect.1.txt
+Skating2-2 473 folder=Skating2 gt=groundtruth_rect.2.txt; Skiing 81
+Soccer 392; Subway 175; Surfer 376; Suv 945; Sylvester 1345
+Tiger1 354 start=6; Tiger2 365; Toy 271; Trans 124; Trellis 569
+Twinnings 472; Vase 271; Walking 412; Walking2 500; Woman 597
+"""
 
 
-# Special cases: David starts at frame 300, Tiger1 at 6 (its ground truth
-# starts at frame 1), BlurCar1/3/4 at 247/3/18; Board has 5-digit frame
-# names; Jogging and Skating2 have two targets (groundtruth_rect.1/.2.txt);
-# Human4 uses groundtruth_rect.2.txt.
-OTB100_TARGETS: Tuple[OTBTarget,
-                      ...] = (_t('Basketball', 725), _t('Biker', 142),
-                              _t('Bird1', 408), _t('Bird2',
-                                                   99), _t('BlurBody', 334),
-                              _t('BlurCar1', 988,
-                                 start=247), _t('BlurCar2', 585),
-                              _t('BlurCar3', 359,
-                                 start=3), _t('BlurCar4', 397,
-                                              start=18), _t('BlurFace', 493),
-                              _t('BlurOwl', 631), _t('Board', 698, digits=5),
-                              _t('Bolt', 350), _t('Bolt2',
-                                                  293), _t('Box', 1161),
-                              _t('Boy', 602), _t('Car1',
-                                                 1020), _t('Car2', 913),
-                              _t('Car24', 3059), _t('Car4',
-                                                    659), _t('CarDark', 393),
-                              _t('CarScale', 252), _t('ClifBar',
-                                                      472), _t('Coke', 291),
-                              _t('Couple', 140), _t('Coupon',
-                                                    327), _t('Crossing', 120),
-                              _t('Crowds', 347), _t('Dancer',
-                                                    225), _t('Dancer2', 150),
-                              _t('David', 770, start=300), _t('David2', 537),
-                              _t('David3', 252), _t('Deer',
-                                                    71), _t('Diving', 215),
-                              _t('Dog', 127), _t('Dog1',
-                                                 1350), _t('Doll', 3872),
-                              _t('DragonBaby',
-                                 113), _t('Dudek', 1145), _t('FaceOcc1', 892),
-                              _t('FaceOcc2',
-                                 812), _t('Fish', 476), _t('FleetFace', 707),
-                              _t('Football', 362), _t('Football1', 74),
-                              _t('Freeman1', 326), _t('Freeman3', 460),
-                              _t('Freeman4', 283), _t('Girl',
-                                                      500), _t('Girl2', 1500),
-                              _t('Gym', 767), _t('Human2',
-                                                 1128), _t('Human3', 1698),
-                              _t('Human4',
-                                 667,
-                                 gt_file='groundtruth_rect.2.txt'),
-                              _t('Human5', 713), _t('Human6',
-                                                    792), _t('Human7', 250),
-                              _t('Human8', 128), _t('Human9',
-                                                    305), _t('Ironman', 166),
-                              _t('Jogging-1',
-                                 307,
-                                 folder='Jogging',
-                                 gt_file='groundtruth_rect.1.txt'),
-                              _t('Jogging-2',
-                                 307,
-                                 folder='Jogging',
-                                 gt_file='groundtruth_rect.2.txt'),
-                              _t('Jump', 122), _t('Jumping', 313),
-                              _t('KiteSurf', 84), _t('Lemming',
-                                                     1336), _t('Liquor', 1741),
-                              _t('Man', 134), _t('Matrix',
-                                                 100), _t('Mhyang', 1490),
-                              _t('MotorRolling', 164), _t('MountainBike', 228),
-                              _t('Panda', 1000), _t('RedTeam',
-                                                    1918), _t('Rubik', 1997),
-                              _t('Shaking', 365), _t('Singer1',
-                                                     351), _t('Singer2', 366),
-                              _t('Skater', 160), _t('Skater2',
-                                                    435), _t('Skating1', 400),
-                              _t('Skating2-1',
-                                 473,
-                                 folder='Skating2',
-                                 gt_file='groundtruth_rect.1.txt'),
-                              _t('Skating2-2',
-                                 473,
-                                 folder='Skating2',
-                                 gt_file='groundtruth_rect.2.txt'),
-                              _t('Skiing', 81), _t('Soccer',
-                                                   392), _t('Subway', 175),
-                              _t('Surfer',
-                                 376), _t('Suv', 945), _t('Sylvester', 1345),
-                              _t('Tiger1', 354, start=6), _t('Tiger2', 365),
-                              _t('Toy', 271), _t('Trans', 124),
-                              _t('Trellis', 569), _t('Twinnings',
-                                                     472), _t('Vase', 271),
-                              _t('Walking', 412), _t('Walking2',
-                                                     500), _t('Woman', 597))
+def _parse_target(row: str) -> OTBTarget:
+    """One ``name last [start=N] [folder=F] [gt=FILE] [digits=D]`` row."""
+    name, end, *options = row.split()
+    opts = dict(option.split('=', 1) for option in options)
+    folder = opts.get('folder', name)
+    gt_file = opts.get('gt', 'groundtruth_rect.txt')
+    return OTBTarget(name, f'{folder}/img', f'{folder}/{gt_file}',
+                     int(opts.get('start', 1)), int(end),
+                     f"%0{opts.get('digits', 4)}d.jpg")
+
+
+OTB100_TARGETS: Tuple[OTBTarget, ...] = tuple(
+    _parse_target(row) for line in _OTB100_TABLE.strip().splitlines()
+    for row in line.split(';'))
 
 _NUMBER = r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?nan|[-+]?inf'
 _BOX_LINE = re.compile(
