@@ -69,3 +69,16 @@ def test_scalars_written_by_mmengine(plot, tmp_path):
     out = str(tmp_path / 'c.png')
     assert plot['plot_runs']([('a', series), ('b', series)], out)
     assert osp.getsize(out) > 1000
+
+
+def test_named_keys_outside_the_groups_get_a_panel(plot, tmp_path):
+    series = {
+        'loss_global': ([1, 2], [5.0, 4.0]),
+        'local_pos_sim': ([1, 2], [0.1, 0.6]),
+        'local_neg_sim': ([1, 2], [0.0, 0.0]),
+    }
+    out = str(tmp_path / 'c.png')
+    # unnamed, they are not drawn; named, they get the `other` panel
+    assert plot['plot_runs']([('r', series)], out) == ['loss']
+    assert plot['plot_runs']([('r', series)], out,
+                             ['loss_global', 'local_']) == ['loss', 'other']

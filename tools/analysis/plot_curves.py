@@ -22,6 +22,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 GROUPS = (('loss', ('loss', )),
           ('accuracy', ('acc', 'top', 'map', 'auc', 'precision', 'recall',
                         'success')), ('learning rate', ('lr', )))
+#: panel of the keys named in ``--keys`` that fit no group above
+OTHER = 'other'
 SKIP = ('step', 'epoch', 'iter', 'time', 'data_time', 'memory', 'eta')
 
 Series = Dict[str, Tuple[List[float], List[float]]]
@@ -92,7 +94,9 @@ def plot_runs(runs: Sequence[Tuple[str, Series]],
     Args:
         runs: ``(label, series)`` per run.
         out (str): PNG path.
-        keys (Sequence[str], optional): Only keys containing one of these.
+        keys (Sequence[str], optional): Only keys containing one of these;
+            those outside the loss / accuracy / lr groups get an ``other``
+            panel.
 
     Returns:
         list[str]: The panels drawn.
@@ -112,9 +116,12 @@ def plot_runs(runs: Sequence[Tuple[str, Series]],
             if keys and not any(k in key for k in keys):
                 continue
             group = group_of(key)
+            if group is None and keys:
+                group = OTHER  # asked for by name, e.g. local_pos_sim
             if group is not None:
                 panels[group].append((label, key, data))
-    order = [g for g, _ in GROUPS if g in panels]
+    order = [g for g, _ in GROUPS if g in panels] + \
+        ([OTHER] if OTHER in panels else [])
     if not order:
         raise ValueError(f'no loss, accuracy or lr keys to draw; found '
                          f'{sorted(found)}')
