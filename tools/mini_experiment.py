@@ -49,6 +49,9 @@ CONFIGS = {
     osp.join(
         MINI, 'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic'
         '_boxes-felzenszwalb.py'),
+    'constcl_ctx5_w01':
+    osp.join(MINI,
+             'constcl_r3d50y-w16_1xb8-16x2x2-400it_synthetic_localw0.01.py'),
 }
 LABELS = {
     'random': 'random init',
@@ -56,11 +59,12 @@ LABELS = {
     'constcl_ctx0': 'ConST-CL context 0',
     'constcl_ctx5': 'ConST-CL context 5',
     'constcl_ctx5_fh': 'ConST-CL context 5, segment boxes',
+    'constcl_ctx5_w01': 'ConST-CL context 5, local weight 0.01',
 }
 #: The experiment's models (the default set) ...
 MODELS = ('random', 'cvrl', 'constcl_ctx0', 'constcl_ctx5')
 #: ... and the ablations that can be added with --models
-ABLATIONS = ('constcl_ctx5_fh', )
+ABLATIONS = ('constcl_ctx5_fh', 'constcl_ctx5_w01')
 METRICS = (('corr_acc', 'region corr. top-1'), ('track_success',
                                                 'tracking success AUC'),
            ('track_precision',
@@ -339,7 +343,7 @@ def plot_scores(table: Dict[str, Dict], path: str) -> None:
             means,
             yerr=stds,
             capsize=4,
-            color=['0.6', 'C0', 'C1', 'C2', 'C3'][:len(names)])
+            color=['0.6', 'C0', 'C1', 'C2', 'C3', 'C4'][:len(names)])
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels([LABELS[n] for n in names], rotation=20, fontsize=8)
         ax.set_title(title)

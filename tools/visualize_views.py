@@ -14,7 +14,7 @@ Examples::
 
     python tools/visualize_views.py \
         configs/_base_/datasets/kinetics400_constcl_pretrain.py \
-        --video ../shared/data/mmaction2/demo/demo.mp4 --out views.png
+        --video tests/data/mmaction2/demo/demo.mp4 --out views.png
     python tools/visualize_views.py configs/constcl/pretrain.py \
         --video clip.mp4 --checkpoint work_dirs/pretrain/iter_200000.pth \
         --box-type slic --num-boxes 16
