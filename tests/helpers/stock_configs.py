@@ -21,3 +21,27 @@ def changed_lines(snippet: str) -> int:
     dict entry counts once per physical line)."""
     return sum(1 for line in snippet.splitlines()
                if line.strip() and not line.startswith(('#', '_base_')))
+
+
+def train_without_stock_warnings(cfg):
+    """Builds a Runner from ``cfg``, trains it and asserts that no
+    :class:`StockConfigWarning` was raised (the snippets avoid every trap).
+
+    Returns:
+        Runner: The trained runner.
+    """
+    import warnings
+
+    from mmengine.runner import Runner
+
+    from constcl_mm.models.backbones.stock_config_checks import \
+        StockConfigWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', StockConfigWarning)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+    stock = [
+        str(w.message) for w in caught if w.category is StockConfigWarning
+    ]
+    assert not stock, stock
+    return runner

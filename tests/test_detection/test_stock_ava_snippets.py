@@ -9,17 +9,15 @@ The stock config's own dataset (``AVADataset``), frame sampler
 they are; only paths, sizes and the schedule are made tiny.
 """
 import re
-import warnings
 
 import pytest
 import torch
 from helpers.detection import ava_fixture, make_frame_folders
 from helpers.recognition import save_pretrain_checkpoint
-from helpers.stock_configs import changed_lines, doc_snippets
+from helpers.stock_configs import (changed_lines, doc_snippets,
+                                   train_without_stock_warnings)
 from mmengine.config import Config
-from mmengine.runner import Runner
 
-from constcl_mm.models.backbones.stock_config_checks import StockConfigWarning
 from constcl_mm.models.utils.checkpoint import export_backbone_state
 
 AVA = ('mmaction::detection/slowonly/'
@@ -98,13 +96,8 @@ def test_stock_ava_snippet_trains(route, ava_world, tmp_path):
     assert cfg.model.type == 'FastRCNN'
     assert cfg.model.roi_head.bbox_head.type == 'BBoxHeadAVA'
     assert cfg.model.init_cfg is None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', StockConfigWarning)
-        runner = Runner.from_cfg(cfg)
-        runner.train()
+    runner = train_without_stock_warnings(cfg)
     assert runner.iter == 2
-    assert not [w for w in caught if w.category is StockConfigWarning], \
-        [str(w.message) for w in caught]
     losses = runner.message_hub.get_scalar('train/loss_action_cls')
     assert torch.isfinite(torch.tensor(losses.current()))
 
