@@ -53,27 +53,6 @@ def _reset_peak() -> None:
         f.write('5')
 
 
-def make_batch(videos: int, frames: int, size: int, boxes: int = 8):
-    import torch
-    from mmaction.structures import ActionDataSample
-    gen = torch.Generator().manual_seed(0)
-    inputs = [
-        torch.randint(
-            0,
-            256, (2, 3, frames, size, size),
-            dtype=torch.uint8,
-            generator=gen) for _ in range(videos)
-    ]
-    samples = []
-    for _ in range(videos):
-        xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
-        sample = ActionDataSample()
-        sample.set_field(torch.cat([xy, xy + 0.3], -1), 'boxes')
-        sample.set_field(torch.ones(2, boxes, dtype=torch.bool), 'box_valid')
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def worker(args: argparse.Namespace) -> None:
     import torch
     from mmaction.registry import MODELS
@@ -81,6 +60,7 @@ def worker(args: argparse.Namespace) -> None:
     from mmengine.logging import MMLogger
 
     import constcl_mm  # noqa: F401
+    from constcl_mm.testing import random_two_view_batch
     MMLogger.get_instance('pretrain_step', log_level='WARNING')
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -91,7 +71,8 @@ def worker(args: argparse.Namespace) -> None:
     model.init_weights()
     model.train()
     optim = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    data = make_batch(args.videos, args.frames, args.size)
+    data = random_two_view_batch(
+        args.videos, boxes=8, frames=args.frames, size=args.size)
 
     def step():
         batch = model.data_preprocessor(data, True)

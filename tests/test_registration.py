@@ -99,7 +99,10 @@ def build_cfgs(fx):
         'RegionContrastiveHead':
         dict(type='RegionContrastiveHead'),
         'ContextCrossAttentionNeck':
-        dict(type='ContextCrossAttentionNeck', in_channels=16, tx_channels=8),
+        dict(
+            type='ContextCrossAttentionNeck',
+            in_channels=16,
+            attention_cfg=dict(tx_channels=8)),
         'ConSTCL':
         dict(
             type='ConSTCL',
@@ -113,7 +116,7 @@ def build_cfgs(fx):
             neck=dict(
                 type='ContextCrossAttentionNeck',
                 in_channels=64,
-                tx_channels=8),
+                attention_cfg=dict(tx_channels=8)),
             local_head=dict(type='RegionContrastiveHead')),
         'LinearProbeHead':
         dict(type='LinearProbeHead', num_classes=3, in_channels=64),
@@ -134,7 +137,7 @@ def build_cfgs(fx):
             type='ActionTransformerHead',
             in_channels=64,
             num_classes=10,
-            tx_channels=8,
+            attention_cfg=dict(tx_channels=8),
             background_class=True),
         'ContextAVARoIHead':
         dict(
@@ -148,7 +151,7 @@ def build_cfgs(fx):
                 type='ActionTransformerHead',
                 in_channels=64,
                 num_classes=10,
-                tx_channels=8,
+                attention_cfg=dict(tx_channels=8),
                 background_class=True)),
         # datasets
         'TwoViewVideoDataset':

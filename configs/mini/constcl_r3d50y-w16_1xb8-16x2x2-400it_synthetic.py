@@ -23,7 +23,7 @@ model = dict(
         context_length=5,  # feature frames 2-6 of 8, as the paper's model
         # decoder units as wide as the res5 features allow (official 128
         # for 2048 channels)
-        tx_channels=64),
+        attention_cfg=dict(tx_channels=64)),
     # The official weight (0.001). With AdamW (below) the local branch
     # (res5_1 and the neck, which only the local loss reaches) learns at full
     # speed whatever the weight, and the shared trunk keeps the official

@@ -30,7 +30,8 @@ def build_neck_and_head(channels: int = 16):
     from constcl_mm.models.heads import RegionContrastiveHead
     from constcl_mm.models.necks import ContextCrossAttentionNeck
     torch.manual_seed(1)
-    neck = ContextCrossAttentionNeck(in_channels=channels, tx_channels=8)
+    neck = ContextCrossAttentionNeck(
+        in_channels=channels, attention_cfg=dict(tx_channels=8))
     neck.init_weights()
     return neck, RegionContrastiveHead(temperature=0.2, loss_weight=1.0)
 

@@ -204,7 +204,10 @@ TINY_MODEL = dict(
         in_channels=64,
         hid_channels=8,
         out_channels=4),
-    neck=dict(type='ContextCrossAttentionNeck', in_channels=64, tx_channels=8),
+    neck=dict(
+        type='ContextCrossAttentionNeck',
+        in_channels=64,
+        attention_cfg=dict(tx_channels=8)),
     local_head=dict(type='RegionContrastiveHead'))
 
 

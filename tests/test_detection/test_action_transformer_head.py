@@ -24,7 +24,7 @@ def small_head(**kwargs):
         type='ActionTransformerHead',
         in_channels=C,
         num_classes=5,
-        tx_channels=8,
+        attention_cfg=dict(tx_channels=8),
         topk=(2, ))
     cfg.update(kwargs)
     torch.manual_seed(0)
@@ -56,6 +56,17 @@ def test_paper_configuration_sizes():
     assert head.fc_cls.in_features == 384 and head.fc_cls.out_features == 81
     assert head.decoder.layers[0][0].layer_norm.eps == 1e-12
     assert isinstance(head, ActionTransformerHead) and head.with_context
+
+
+def test_attention_settings_go_in_attention_cfg():
+    head = small_head(attention_cfg=dict(tx_channels=8, num_heads=2))
+    assert head.fc_cls.in_features == 16  # 2 units x 8 channels
+    with pytest.raises(
+            ValueError, match=r"\['num_heads'\] inside "
+            'attention_cfg'):
+        small_head(num_heads=2)
+    with pytest.raises(ValueError, match='unknown attention_cfg'):
+        small_head(attention_cfg=dict(heads=2))
 
 
 def test_batched_regions_equal_one_clip_at_a_time():
@@ -116,7 +127,8 @@ def test_positional_encoding_makes_memory_order_matter():
     roi_feats, context, rois = inputs()
     flipped = context.flip(-1)
     with torch.no_grad():
-        head = small_head(use_positional_encoding=False)
+        head = small_head(
+            attention_cfg=dict(tx_channels=8, use_positional_encoding=False))
         # attention alone is blind to where the context is
         torch.testing.assert_close(
             head(roi_feats, context, rois), head(roi_feats, flipped, rois))

@@ -5,9 +5,9 @@ import pytest
 import torch
 from helpers.paths import REPO_ROOT
 from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
 from mmengine.config import Config
 
+from constcl_mm.testing import random_two_view_batch
 from constcl_mm.utils import count_parameters
 from constcl_mm.utils.complexity import table6_parameters
 
@@ -16,25 +16,6 @@ CFG = osp.join(REPO_ROOT, 'configs', 'constcl')
 
 def model_cfg(name: str):
     return Config.fromfile(osp.join(CFG, name)).model
-
-
-def batch(num_videos=2, boxes=4, frames=16, size=32, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    inputs = [
-        torch.randint(
-            0,
-            256, (2, 3, frames, size, size),
-            dtype=torch.uint8,
-            generator=gen) for _ in range(num_videos)
-    ]
-    samples = []
-    for _ in range(num_videos):
-        xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
-        sample = ActionDataSample()
-        sample.set_field(torch.cat([xy, xy + 0.3], -1), 'boxes')
-        sample.set_field(torch.ones(2, boxes, dtype=torch.bool), 'box_valid')
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def naive_region_infonce(queries, own, other, tau, targets=None):
@@ -81,7 +62,7 @@ def test_pretrain_config_parameter_counts():
 
 def test_preprocessor_stacks_views_and_scales_to_unit_range():
     model = MODELS.build(model_cfg('pretrain.py'))
-    data = batch()
+    data = random_two_view_batch()
     out = model.data_preprocessor(data, True)['inputs']
     assert out.shape == (4, 3, 16, 32, 32)
     # rows 0..B-1 are the first views, B..2B-1 the second views
@@ -94,7 +75,7 @@ def test_loss_backward_and_statistics():
     torch.manual_seed(0)
     model = MODELS.build(model_cfg('pretrain.py'))
     model.init_weights()
-    losses = run_loss(model, batch())
+    losses = run_loss(model, random_two_view_batch())
     assert set(losses) >= {
         'loss_global', 'loss_local', 'global_acc', 'global_entropy',
         'local_pos_sim', 'local_neg_sim'
@@ -108,7 +89,7 @@ def test_loss_backward_and_statistics():
         assert grad is not None and grad.abs().sum() > 0, name
     assert torch.isfinite(losses['loss_local'])
     # the local loss recomputed by hand from the neck's outputs
-    data = model.data_preprocessor(batch(), True)
+    data = model.data_preprocessor(random_two_view_batch(), True)
     with torch.no_grad():
         feats = model.extract_feat(data['inputs'])
         boxes, _ = model._boxes(data['data_samples'], 4, torch.device('cpu'))
@@ -133,7 +114,7 @@ def test_loss_backward_and_statistics():
 def test_variants_are_configs_of_the_same_code(name, has_local):
     model = MODELS.build(model_cfg(name))
     model.init_weights()
-    losses = run_loss(model, batch())
+    losses = run_loss(model, random_two_view_batch())
     assert ('loss_local' in losses) == has_local
     assert torch.isfinite(losses['loss_global'])
     if name.startswith('cvrl'):
@@ -142,16 +123,16 @@ def test_variants_are_configs_of_the_same_code(name, has_local):
 
 def test_bad_batches_are_named():
     model = MODELS.build(model_cfg('pretrain.py'))
-    data = batch()
+    data = random_two_view_batch()
     data['inputs'][0] = data['inputs'][0][:1]
     with pytest.raises(ValueError, match='2 views of each video'):
         model.data_preprocessor(data, True)
-    data = batch()
+    data = random_two_view_batch()
     for sample in data['data_samples']:
         sample.boxes = sample.boxes * 224
     with pytest.raises(ValueError, match=r'normalised to \[0, 1\]'):
         run_loss(model, data)
-    data = batch()
+    data = random_two_view_batch()
     del data['data_samples'][0].boxes
     with pytest.raises(ValueError, match='region boxes'):
         run_loss(model, data)
@@ -167,7 +148,7 @@ def test_bad_batches_are_named():
 
 def test_region_matches_for_visualisation():
     model = MODELS.build(model_cfg('pretrain.py'))
-    data = model.data_preprocessor(batch(boxes=5), False)
+    data = model.data_preprocessor(random_two_view_batch(boxes=5), False)
     out = model.region_matches(**data)
     assert out['similarity'].shape == (2, 5, 5)
     assert out['match_a2b'].shape == (2, 5)
@@ -199,8 +180,8 @@ def test_context0_is_vanilla_region_contrast_with_a_projection():
     assert [p.shape for p in model.neck.region_mlp.parameters()] == \
         [p.shape for p in model.global_head.mlp.parameters()]
     model.eval()  # BN on running statistics: the same projection twice
-    losses = run_loss(model, batch())
-    data = model.data_preprocessor(batch(), True)
+    losses = run_loss(model, random_two_view_batch())
+    data = model.data_preprocessor(random_two_view_batch(), True)
     with torch.no_grad():
         feats = model.extract_feat(data['inputs'])
         boxes, _ = model._boxes(data['data_samples'], 4, torch.device('cpu'))

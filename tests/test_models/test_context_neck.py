@@ -31,14 +31,39 @@ def test_context_errors_name_the_problem():
     with pytest.raises(ValueError, match='context_length'):
         ContextCrossAttentionNeck(in_channels=16, context_length=2)
     neck = ContextCrossAttentionNeck(
-        in_channels=16, context_length=5, tx_channels=8)
+        in_channels=16, context_length=5, attention_cfg=dict(tx_channels=8))
     feats, boxes = inputs(t=4)
     with pytest.raises(ValueError, match='larger than the 4 feature frames'):
         neck(feats, boxes)
 
 
+def test_attention_cfg_overrides_the_official_settings():
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, attention_cfg=dict(tx_channels=8, num_heads=2))
+    # unset keys keep their official values: 3 layers, 2 x 8 channels of
+    # coordinate encoding
+    assert len(neck.decoder.layers) == 3
+    assert all(len(layer) == 2 for layer in neck.decoder.layers)
+    assert neck.decoder.out_channels == 16
+    assert neck.positional_encoding.out_channels == 16
+    # a misspelt key is refused, even where no decoder is built
+    for length in (5, 0):
+        with pytest.raises(
+                ValueError,
+                match=r"ContextCrossAttentionNeck.*"
+                r"\['tx_chanels'\].*'tx_channels'"):
+            ContextCrossAttentionNeck(
+                in_channels=16,
+                context_length=length,
+                attention_cfg=dict(tx_chanels=8))
+    # the settings live in attention_cfg only
+    with pytest.raises(TypeError, match='tx_channels'):
+        ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+
+
 def test_bad_inputs_raise_named_errors():
-    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, attention_cfg=dict(tx_channels=8))
     feats, boxes = inputs()
     with pytest.raises(ValueError, match=r'normalised to \[0, 1\]'):
         neck(feats, boxes * 7)
@@ -86,13 +111,14 @@ def test_context_zero_projects_regions_with_the_global_head_shape():
 def test_spatial_pool_halves_the_memory_side():
     torch.manual_seed(0)
     neck = ContextCrossAttentionNeck(
-        in_channels=16, tx_channels=8, spatial_pool=2)
+        in_channels=16, attention_cfg=dict(tx_channels=8), spatial_pool=2)
     feats, boxes = inputs(hw=14)
     out = neck(feats, boxes, return_attention=True)
     # C4 at 224 px: 14x14 pooled to 7x7, 5 frames x 49 = 245 memory tokens
     assert out['attn_a2b'][0][0].shape == (2, 4, 5 * 7 * 7)
     pooled = torch.nn.functional.avg_pool3d(feats, (1, 2, 2))
-    plain = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    plain = ContextCrossAttentionNeck(
+        in_channels=16, attention_cfg=dict(tx_channels=8))
     torch.testing.assert_close(
         neck.region_features(feats, boxes),
         plain.region_features(pooled, boxes))
@@ -102,7 +128,8 @@ def test_spatial_pool_halves_the_memory_side():
 
 def test_cross_view_reconstruction_uses_the_other_views_context():
     torch.manual_seed(0)
-    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, attention_cfg=dict(tx_channels=8))
     neck.init_weights()
     feats, boxes = inputs()
     out = neck(feats, boxes, return_attention=True)
@@ -124,7 +151,8 @@ def test_cross_view_reconstruction_uses_the_other_views_context():
 
 
 def test_gradients_reach_features_and_every_parameter():
-    neck = ContextCrossAttentionNeck(in_channels=16, tx_channels=8)
+    neck = ContextCrossAttentionNeck(
+        in_channels=16, attention_cfg=dict(tx_channels=8))
     neck.init_weights()
     feats, boxes = inputs()
     feats.requires_grad_(True)
@@ -157,7 +185,7 @@ def test_context_sampling_options():
     starts = torch.tensor([0, 10, 40, 50])
     nearest = ContextCrossAttentionNeck(
         in_channels=16,
-        tx_channels=8,
+        attention_cfg=dict(tx_channels=8),
         context_length=3,
         context_sampling='nearest')
     with pytest.raises(ValueError, match='clip_starts'):
@@ -165,7 +193,9 @@ def test_context_sampling_options():
     out = nearest(feats, boxes, clip_starts=starts)
     assert out['inst_a2b'].shape == (2, 4, 16)
     rand = ContextCrossAttentionNeck(
-        in_channels=16, tx_channels=8, context_sampling='random')
+        in_channels=16,
+        attention_cfg=dict(tx_channels=8),
+        context_sampling='random')
     rand.train()
     idx = rand.context_indices(4, 8)
     assert idx.shape == (4, 5)

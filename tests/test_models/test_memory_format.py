@@ -17,6 +17,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from constcl_mm.models import ResNet3dY
 from constcl_mm.models.utils.memory_format import (get_memory_format,
                                                    to_memory_format)
+from constcl_mm.testing import random_two_view_batch
 
 CL = torch.channels_last_3d
 FORMATS = ('channels_last_3d', 'contiguous')
@@ -163,32 +164,13 @@ def test_backbone_fp32_equal_to_contiguous(tmp_path):
 
 
 # ----------------------------------------------------------- model kinds
-def constcl_batch(num_videos=2, boxes=4, frames=16, size=32):
-    gen = torch.Generator().manual_seed(0)
-    inputs = [
-        torch.randint(
-            0,
-            256, (2, 3, frames, size, size),
-            dtype=torch.uint8,
-            generator=gen) for _ in range(num_videos)
-    ]
-    samples = []
-    for _ in range(num_videos):
-        xy = torch.rand(2, boxes, 2, generator=gen) * 0.6
-        sample = ActionDataSample()
-        sample.set_field(torch.cat([xy, xy + 0.3], -1), 'boxes')
-        sample.set_field(torch.ones(2, boxes, dtype=torch.bool), 'box_valid')
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def test_constcl_pretraining_equal_to_contiguous():
     models = build_pair(
         base_model('constcl_r3d50y.py'), set_backbone_and_preprocessor)
     losses, grads = [], []
     for model in models:
         train_with_running_bn(model)
-        data = model.data_preprocessor(constcl_batch(), True)
+        data = model.data_preprocessor(random_two_view_batch(), True)
         assert is_cl(data['inputs']) == (model is models[0])
         out = model(**data, mode='loss')
         # (the local loss's positives are argmax matches: a gradient

@@ -5,22 +5,15 @@ from mmaction.models import ResNet3d
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from constcl_mm.models import ResNet3dY
-from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
+from constcl_mm.models.utils.checkpoint import (R3D50_CFG,
+                                                CheckpointMismatchError,
                                                 load_backbone_checkpoint)
 from constcl_mm.models.utils.tf_same_padding import (Conv3dTFSame,
                                                      MaxPool3dTFSame,
                                                      tf_same_pads)
 
-R3D50 = dict(
-    depth=50,
-    pretrained=None,
-    pretrained2d=False,
-    conv1_kernel=(5, 7, 7),
-    conv1_stride_t=2,
-    pool1_stride_t=1,
-    with_pool2=False,
-    inflate=(0, 0, 1, 1),
-    zero_init_residual=False)
+# what tools/export_backbone.py writes (pinned by the parameter count below)
+R3D50 = {k: v for k, v in R3D50_CFG.items() if k != 'type'}
 
 
 def n_params(module):

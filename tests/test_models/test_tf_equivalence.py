@@ -59,11 +59,12 @@ def _neck_from_reference(ref) -> ContextCrossAttentionNeck:
     neck = ContextCrossAttentionNeck(
         in_channels=c_in,
         context_length=5,
-        tx_channels=tx,
-        num_layers=len(layers),
-        num_heads=len(heads),
-        pe_hidden_channels=pe[0],
-        pe_channels=pe[1])
+        attention_cfg=dict(
+            tx_channels=tx,
+            num_layers=len(layers),
+            num_heads=len(heads),
+            pe_hidden_channels=pe[0],
+            pe_channels=pe[1]))
     state = convert_tf_neck_weights({k: ref[k] for k in keys})
     neck.load_state_dict(state, strict=True)
     return neck.eval()

@@ -16,20 +16,11 @@ from helpers.recognition import (FINETUNE_HMDB51, LINEAR_UCF101, run_tool,
 from mmaction.registry import MODELS
 from mmengine.config import Config
 
-from constcl_mm.models.utils.checkpoint import (CheckpointMismatchError,
+from constcl_mm.models.utils.checkpoint import (R3D50_CFG,
+                                                CheckpointMismatchError,
                                                 export_backbone_state)
 
-STOCK_R3D50 = dict(
-    type='ResNet3d',
-    depth=50,
-    pretrained=None,
-    pretrained2d=False,
-    conv1_kernel=(5, 7, 7),
-    conv1_stride_t=2,
-    pool1_stride_t=1,
-    with_pool2=False,
-    inflate=(0, 0, 1, 1),
-    zero_init_residual=False)
+STOCK_R3D50 = R3D50_CFG
 
 
 def build_recognizer(config: str, pretrained):

@@ -12,17 +12,9 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 from constcl_mm.models import ResNet3dY
+from constcl_mm.models.utils.checkpoint import R3D50_CFG
 
-STOCK_R3D50 = dict(
-    depth=50,
-    pretrained=None,
-    pretrained2d=False,
-    conv1_kernel=(5, 7, 7),
-    conv1_stride_t=2,
-    pool1_stride_t=1,
-    with_pool2=False,
-    inflate=(0, 0, 1, 1),
-    zero_init_residual=False)
+STOCK_R3D50 = {k: v for k, v in R3D50_CFG.items() if k != 'type'}
 
 
 @pytest.fixture(scope='module')

@@ -23,10 +23,8 @@ model = dict(
         context_length=5,
         crop_size=4,
         sample_offset=0.5,
-        tx_channels=128,
-        num_layers=3,
-        num_heads=3,
-        layer_norm_eps=1e-12),
+        attention_cfg=dict(
+            tx_channels=128, num_layers=3, num_heads=3, layer_norm_eps=1e-12)),
     local_head=dict(
         type='RegionContrastiveHead', temperature=0.2, loss_weight=0.001),
     global_index=0,

@@ -24,11 +24,12 @@ model = dict(
             in_channels=2048,
             num_classes=81,
             multilabel=True,
-            tx_channels=128,
-            num_layers=3,
-            num_heads=3,
-            layer_norm_eps=1e-12,
-            use_positional_encoding=True,
+            attention_cfg=dict(
+                tx_channels=128,
+                num_layers=3,
+                num_heads=3,
+                layer_norm_eps=1e-12,
+                use_positional_encoding=True),
             context_length=None,  # all T' = 16 feature frames
             query_temporal_pool='keyframe',
             dropout_ratio=0.0)))

@@ -11,7 +11,7 @@ tokens with :func:`context_memory` and initialise them with
 :data:`KERAS_LINEAR_INIT` (official_implementation.md §3).
 """
 import numbers
-from typing import List, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 
 import torch
 from mmengine.model.weight_init import initialize
@@ -69,45 +69,83 @@ def context_frame_indices(num_frames: int, context_length: int) -> List[int]:
     return [keyframe + k * stride for k in range(-half, half + 1)]
 
 
+#: The settings of a context block (``attention_cfg`` of the neck and of
+#: the AVA head), with the official values as defaults:
+#:
+#: * ``tx_channels``: width of each decoder unit;
+#: * ``num_layers``: decoder layers;
+#: * ``num_heads``: units per layer (their outputs are concatenated, so the
+#:   block's output width is ``num_heads * tx_channels``);
+#: * ``dropout``: dropout on each unit's attention output;
+#: * ``layer_norm_eps``: epsilon of the decoder's layer norms;
+#: * ``use_positional_encoding``: concatenate the coordinate encoding to the
+#:   memory;
+#: * ``pe_hidden_channels`` / ``pe_channels``: hidden and output channels of
+#:   each of the two coordinate MLPs.
+DEFAULT_ATTENTION_CFG = dict(
+    tx_channels=128,
+    num_layers=3,
+    num_heads=3,
+    dropout=0.0,
+    layer_norm_eps=1e-12,
+    use_positional_encoding=True,
+    pe_hidden_channels=4,
+    pe_channels=8)
+
+
+def resolve_attention_cfg(attention_cfg: Optional[Mapping] = None,
+                          owner: str = 'attention_cfg') -> dict:
+    """:data:`DEFAULT_ATTENTION_CFG` updated with ``attention_cfg``.
+
+    Args:
+        attention_cfg (Mapping, optional): Any of the default's keys.
+        owner (str): Who asks, for the error message.
+
+    Returns:
+        dict: All eight settings.
+
+    Raises:
+        ValueError: ``attention_cfg`` has a key that is not a setting.
+    """
+    cfg = dict(attention_cfg or {})
+    unknown = sorted(set(cfg) - set(DEFAULT_ATTENTION_CFG))
+    if unknown:
+        raise ValueError(
+            f'{owner}: unknown attention_cfg key(s) {unknown}; the settings '
+            f'are {sorted(DEFAULT_ATTENTION_CFG)}')
+    return {**DEFAULT_ATTENTION_CFG, **cfg}
+
+
 def build_context_attention(
     in_channels: int,
-    tx_channels: int = 128,
-    num_layers: int = 3,
-    num_heads: int = 3,
-    dropout: float = 0.0,
-    layer_norm_eps: float = 1e-12,
-    use_positional_encoding: bool = True,
-    pe_hidden_channels: int = 4,
-    pe_channels: int = 8
+    attention_cfg: Optional[Mapping] = None,
+    owner: str = 'attention_cfg'
 ) -> Tuple[Optional[CoordinateMLPEncoding], ContextDecoder]:
     """The positional encoding (or None) and the decoder of a context block.
 
     Args:
         in_channels (int): Width C of the queries and of the memory
             features (before the encoding is concatenated).
-        tx_channels (int): Width of each decoder unit. Defaults to 128.
-        num_layers (int): Decoder layers. Defaults to 3.
-        num_heads (int): Units per layer. Defaults to 3.
-        dropout (float): Dropout on each unit's attention output.
-        layer_norm_eps (float): Defaults to 1e-12.
-        use_positional_encoding (bool): Concatenate the coordinate encoding
-            to the memory. Defaults to True.
-        pe_hidden_channels (int): Defaults to 4.
-        pe_channels (int): Channels of each of the two encodings.
-            Defaults to 8.
+        attention_cfg (Mapping, optional): Settings overriding
+            :data:`DEFAULT_ATTENTION_CFG`. Defaults to None (the official
+            values).
+        owner (str): Who builds the block, for error messages.
 
     Returns:
         tuple: ``(positional_encoding or None, decoder)``; the decoder's
-        memory width is ``C`` plus the encoding's channels.
+        memory width is ``C`` plus the encoding's channels and its output
+        width ``num_heads * tx_channels``.
     """
+    cfg = resolve_attention_cfg(attention_cfg, owner)
     memory_channels = in_channels
     positional_encoding = None
-    if use_positional_encoding:
-        positional_encoding = CoordinateMLPEncoding(pe_hidden_channels,
-                                                    pe_channels)
+    if cfg['use_positional_encoding']:
+        positional_encoding = CoordinateMLPEncoding(cfg['pe_hidden_channels'],
+                                                    cfg['pe_channels'])
         memory_channels += positional_encoding.out_channels
-    decoder = ContextDecoder(in_channels, memory_channels, tx_channels,
-                             num_layers, num_heads, dropout, layer_norm_eps)
+    decoder = ContextDecoder(in_channels, memory_channels, cfg['tx_channels'],
+                             cfg['num_layers'], cfg['num_heads'],
+                             cfg['dropout'], cfg['layer_norm_eps'])
     return positional_encoding, decoder
 
 

@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 
 from ..common import (KERAS_LINEAR_INIT, build_context_attention,
                       check_context_length, context_frame_indices,
-                      context_memory, projection_mlp)
+                      context_memory, projection_mlp, resolve_attention_cfg)
 from ..utils.normalize import l2_normalize
 from ..utils.roi_align import roi_align_pooled
 
@@ -80,15 +80,13 @@ class ContextCrossAttentionNeck(BaseModule):
         context_length (int): Memory frames (odd) or 0. Defaults to 5.
         crop_size (int): ROIAlign bins per side. Defaults to 4.
         sample_offset (float): ROIAlign sample offset. Defaults to 0.5.
-        tx_channels (int): Width of each decoder unit. Defaults to 128.
-        num_layers (int): Decoder layers. Defaults to 3.
-        num_heads (int): Units per layer. Defaults to 3.
-        dropout (float): Attention dropout. Defaults to 0.
-        layer_norm_eps (float): Defaults to 1e-12.
-        use_positional_encoding (bool): Defaults to True.
-        pe_hidden_channels (int): Defaults to 4.
-        pe_channels (int): Channels of each of the two encodings.
-            Defaults to 8.
+        attention_cfg (dict, optional): Settings of the decoder and the
+            coordinate encoding, any keys of
+            :data:`~constcl_mm.models.common.DEFAULT_ATTENTION_CFG`
+            (``tx_channels``, ``num_layers``, ``num_heads``, ``dropout``,
+            ``layer_norm_eps``, ``use_positional_encoding``,
+            ``pe_hidden_channels``, ``pe_channels``). Defaults to None (the
+            official values).
         out_channels (int, optional): Projection width; must equal
             ``in_channels`` because the outputs are compared with raw region
             features. Defaults to ``in_channels``.
@@ -124,14 +122,7 @@ class ContextCrossAttentionNeck(BaseModule):
         context_length: int = 5,
         crop_size: int = 4,
         sample_offset: float = 0.5,
-        tx_channels: int = 128,
-        num_layers: int = 3,
-        num_heads: int = 3,
-        dropout: float = 0.0,
-        layer_norm_eps: float = 1e-12,
-        use_positional_encoding: bool = True,
-        pe_hidden_channels: int = 4,
-        pe_channels: int = 8,
+        attention_cfg: Optional[dict] = None,
         out_channels: Optional[int] = None,
         normalize_inputs: bool = True,
         context_sampling: str = 'center',
@@ -168,6 +159,7 @@ class ContextCrossAttentionNeck(BaseModule):
             raise ValueError(f'spatial_pool must be >= 1, got {spatial_pool}')
         self.spatial_pool = spatial_pool
         self.region_mlp = None
+        resolve_attention_cfg(attention_cfg, type(self).__name__)  # checked
         if context_length == 0:
             self.positional_encoding = None
             self.decoder = None
@@ -176,9 +168,8 @@ class ContextCrossAttentionNeck(BaseModule):
                 self.region_mlp = projection_mlp(in_channels, **region_mlp)
             return
         self.positional_encoding, self.decoder = build_context_attention(
-            in_channels, tx_channels, num_layers, num_heads, dropout,
-            layer_norm_eps, use_positional_encoding, pe_hidden_channels,
-            pe_channels)
+            in_channels, attention_cfg,
+            type(self).__name__)
         self.projection = torch.nn.Linear(self.decoder.out_channels,
                                           out_channels)
 

@@ -7,8 +7,9 @@ from mmaction.models.roi_heads.bbox_heads.bbox_head import BBoxHeadAVA
 from mmdet.registry import MODELS
 from torch import Tensor
 
-from ..common import (build_context_attention, check_context_length,
-                      context_frame_indices, context_memory, keras_init_)
+from ..common import (DEFAULT_ATTENTION_CFG, build_context_attention,
+                      check_context_length, context_frame_indices,
+                      context_memory, keras_init_)
 
 QUERY_TEMPORAL_POOLS = ('keyframe', 'avg', 'max')
 
@@ -81,17 +82,13 @@ class ActionTransformerHead(BBoxHeadAVA):
         in_channels (int): Backbone channels C. Defaults to 2048.
         num_classes (int): Classes including the background column.
             Defaults to 81.
-        tx_channels (int): Width of each decoder unit. Defaults to 128.
-        num_layers (int): Decoder layers. Defaults to 3.
-        num_heads (int): Units per layer. Defaults to 3.
-        attention_dropout (float): Dropout on each unit's attention output.
-            Defaults to 0.
-        layer_norm_eps (float): Defaults to 1e-12.
-        use_positional_encoding (bool): Concatenate the coordinate encoding
-            to the memory. Defaults to True.
-        pe_hidden_channels (int): Defaults to 4.
-        pe_channels (int): Channels of each of the two encodings.
-            Defaults to 8.
+        attention_cfg (dict, optional): Settings of the decoder and the
+            coordinate encoding, as for the pretraining neck: any keys of
+            :data:`~constcl_mm.models.common.DEFAULT_ATTENTION_CFG`
+            (``tx_channels``, ``num_layers``, ``num_heads``, ``dropout``,
+            ``layer_norm_eps``, ``use_positional_encoding``,
+            ``pe_hidden_channels``, ``pe_channels``). Defaults to None (the
+            official values).
         context_length (int, optional): Memory frames (odd, centred on the
             keyframe with stride ``T' // L``); None uses all ``T'`` frames.
             Defaults to None.
@@ -114,14 +111,7 @@ class ActionTransformerHead(BBoxHeadAVA):
                  background_class: bool = True,
                  in_channels: int = 2048,
                  num_classes: int = 81,
-                 tx_channels: int = 128,
-                 num_layers: int = 3,
-                 num_heads: int = 3,
-                 attention_dropout: float = 0.0,
-                 layer_norm_eps: float = 1e-12,
-                 use_positional_encoding: bool = True,
-                 pe_hidden_channels: int = 4,
-                 pe_channels: int = 8,
+                 attention_cfg: Optional[dict] = None,
                  context_length: Optional[int] = None,
                  query_temporal_pool: str = 'keyframe',
                  spatial_pool_type: str = 'avg',
@@ -139,13 +129,20 @@ class ActionTransformerHead(BBoxHeadAVA):
                 raise ValueError(
                     f'ActionTransformerHead does not take {key!r} '
                     '(see query_temporal_pool / dropout_ratio)')
-        decoder_channels = num_heads * tx_channels
+        misplaced = sorted(set(kwargs) & set(DEFAULT_ATTENTION_CFG))
+        if misplaced:
+            raise ValueError(
+                f'ActionTransformerHead takes {misplaced} inside '
+                f'attention_cfg=dict(...), not as arguments of its own')
+        positional_encoding, decoder = build_context_attention(
+            in_channels, attention_cfg,
+            type(self).__name__)
         super().__init__(
             background_class=background_class,
             temporal_pool_type='max'
             if query_temporal_pool == 'max' else 'avg',
             spatial_pool_type=spatial_pool_type,
-            in_channels=decoder_channels,  # width seen by fc_cls
+            in_channels=decoder.out_channels,  # width seen by fc_cls
             num_classes=num_classes,
             dropout_ratio=dropout_ratio,
             dropout_before_pool=False,
@@ -155,10 +152,8 @@ class ActionTransformerHead(BBoxHeadAVA):
         self.context_length = context_length
         self.query_temporal_pool = query_temporal_pool
         self.normalize_inputs = normalize_inputs
-        self.positional_encoding, self.decoder = build_context_attention(
-            in_channels, tx_channels, num_layers, num_heads, attention_dropout,
-            layer_norm_eps, use_positional_encoding, pe_hidden_channels,
-            pe_channels)
+        self.positional_encoding = positional_encoding
+        self.decoder = decoder
 
     def init_weights(self) -> None:
         """``fc_cls`` as in ``BBoxHeadAVA`` (Xavier normal); the decoder and
