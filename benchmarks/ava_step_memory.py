@@ -13,10 +13,8 @@ pixels of the clip, so the figure at 400 px is 4x the one at 200 px.
 import argparse
 import ctypes
 import os.path as osp
-import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 import torch  # noqa: E402
 

@@ -18,7 +18,7 @@ hands both the same videos, one sample at a time, alternating which goes
 first, so that machine load affects both alike. Wall-clock and CPU time
 (which is less sensitive to other jobs on the machine) are both reported.
 Everything is single-threaded (torch, OpenCV, decord). The default run (all
-videos of ``../shared/data``, 3 rounds) takes well under two minutes.
+videos of the data root, 3 rounds) takes well under two minutes.
 
 Usage::
 
@@ -162,8 +162,6 @@ def _setup() -> None:
     """Single-threaded libraries and the registered transforms."""
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    if REPO not in sys.path:
-        sys.path.insert(0, REPO)
     from mmengine.registry import DefaultScope
 
     import constcl_mm  # noqa: F401 - registers the transforms

@@ -28,7 +28,6 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 VARIANTS = {
     'constcl': ('configs/constcl/pretrain.py', {}),

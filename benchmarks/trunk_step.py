@@ -26,18 +26,12 @@ is printed before and after.
 """
 import argparse
 import os
-import os.path as osp
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List
 
 import torch
 import torch.nn as nn
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
 
 CVRL_R3D50 = dict(
     depth=50,

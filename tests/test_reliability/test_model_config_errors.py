@@ -8,6 +8,8 @@ from helpers.reliability import REPO_ROOT, run_python
 from mmaction.registry import MODELS
 from mmengine.config import Config, DictAction
 
+from constcl_mm.models.utils.checkpoint import R3D50_CFG
+
 PRETRAIN = osp.join(REPO_ROOT, 'configs', 'constcl', 'pretrain.py')
 
 
@@ -50,17 +52,7 @@ def test_context_length_five_is_a_named_type_error():
 
 
 def test_export_backbone_refuses_an_r3d18(tmp_path):
-    r3d18 = MODELS.build(
-        dict(
-            type='ResNet3d',
-            depth=18,
-            pretrained=None,
-            pretrained2d=False,
-            conv1_kernel=(5, 7, 7),
-            conv1_stride_t=2,
-            pool1_stride_t=1,
-            with_pool2=False,
-            inflate=(0, 0, 1, 1)))
+    r3d18 = MODELS.build(dict(R3D50_CFG, depth=18))
     ckpt = tmp_path / 'r3d18.pth'
     torch.save(
         dict(

@@ -2,7 +2,7 @@
 # with res4/res5 without spatial stride and dilated 2/4 (VFS/SeCo, total
 # stride 8), frozen; only the 1x1 adjust layer and the response bias train.
 # Every frame is fed with its 2 neighbours on each side (5 frames); the centre
-# feature frame (index 1 of 3) is kept. SiamFC's inference settings.
+# feature frame (index 1 of 3) is kept.
 model = dict(
     type='SiamFC',
     num_frames=5,  # 2 neighbours on each side: num_neighbors=2 in the data
@@ -29,14 +29,9 @@ model = dict(
         type='SOTDataPreprocessor',
         mean=[127.5, 127.5, 127.5],
         std=[127.5, 127.5, 127.5]),
-    test_cfg=dict(
-        exemplar_size=127,
-        search_size=255,
-        context_amount=0.5,
-        num_scales=3,
-        scale_step=1.0375,
-        scale_penalty=0.9745,
-        scale_lr=0.59,
-        window_influence=0.176,
-        response_up=16,
-        response_size=17))
+    # SiamFC's inference settings are the tracker's defaults (exemplar 127,
+    # search 255, context 0.5, 3 scales of step 1.0375, penalty 0.9745,
+    # scale lr 0.59, window 0.176, upsampling x16: DEFAULT_TEST_CFG in
+    # constcl_mm/models/trackers/siamfc.py); set any of them here to change
+    # it. The response size is checked against the backbone.
+    test_cfg=dict(response_size=17))
