@@ -1,7 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """R3D-50 trunk train step: stock mmaction2 against ours, side by side.
 
-    python benchmarks/trunk_step.py [--sizes 112 224] [--steps 5 --steps-224 3]
+    python benchmarks/trunk_step.py [--sizes 112 224] [--steps 9 --steps-224 5]
 
 One train step is forward, backward and an SGD (momentum 0.9) step of the
 R3D-50 trunk on a batch of 2 clips x 16 frames, with a scalar loss on the
@@ -126,12 +126,12 @@ def main() -> None:
     parser.add_argument(
         '--steps',
         type=int,
-        default=5,
+        default=9,
         help='timed steps per variant (below 224 px)')
     parser.add_argument(
         '--steps-224',
         type=int,
-        default=3,
+        default=5,
         help='timed steps per variant at 224 px and above')
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--threads', type=int, default=2)
