@@ -65,6 +65,8 @@ def test_attention_settings_go_in_attention_cfg():
             ValueError, match=r"\['num_heads'\] inside "
             'attention_cfg'):
         small_head(num_heads=2)
+    with pytest.raises(ValueError, match=r'attention_cfg=dict\(dropout'):
+        small_head(attention_dropout=0.1)
     with pytest.raises(ValueError, match='unknown attention_cfg'):
         small_head(attention_cfg=dict(heads=2))
 

@@ -129,6 +129,9 @@ class ActionTransformerHead(BBoxHeadAVA):
                 raise ValueError(
                     f'ActionTransformerHead does not take {key!r} '
                     '(see query_temporal_pool / dropout_ratio)')
+        if 'attention_dropout' in kwargs:
+            raise ValueError('ActionTransformerHead: attention_dropout is '
+                             'attention_cfg=dict(dropout=...)')
         misplaced = sorted(set(kwargs) & set(DEFAULT_ATTENTION_CFG))
         if misplaced:
             raise ValueError(
