@@ -2,7 +2,7 @@
 """The snippets of docs/stock_configs.md, for the stock-config tests."""
 import os.path as osp
 import re
-from typing import List
+from typing import List, Tuple
 
 from helpers.paths import REPO_ROOT
 
@@ -45,3 +45,20 @@ def train_without_stock_warnings(cfg):
     ]
     assert not stock, stock
     return runner
+
+
+def pretrain_and_exported(root, branch: str) -> Tuple[str, str]:
+    """A pretraining checkpoint ``root/iter_200000.pth`` and its ``branch``
+    exported as a stock R3D-50 ``root/r3d50_<branch>.pth`` (the two files the
+    docs/stock_configs.md snippets name)."""
+    import torch
+    from helpers.recognition import save_pretrain_checkpoint
+
+    from constcl_mm.models.utils.checkpoint import export_backbone_state
+    ckpt = osp.join(str(root), 'iter_200000.pth')
+    save_pretrain_checkpoint(ckpt)
+    exported = osp.join(str(root), f'r3d50_{branch}.pth')
+    state = export_backbone_state(
+        torch.load(ckpt, map_location='cpu', weights_only=True), branch)
+    torch.save({'state_dict': state}, exported)
+    return ckpt, exported

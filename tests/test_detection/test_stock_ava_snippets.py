@@ -13,12 +13,10 @@ import re
 import pytest
 import torch
 from helpers.detection import ava_fixture, make_frame_folders
-from helpers.recognition import save_pretrain_checkpoint
 from helpers.stock_configs import (changed_lines, doc_snippets,
+                                   pretrain_and_exported,
                                    train_without_stock_warnings)
 from mmengine.config import Config
-
-from constcl_mm.models.utils.checkpoint import export_backbone_state
 
 AVA = ('mmaction::detection/slowonly/'
        'slowonly_kinetics400-pretrained-r50_8xb16-4x16x1-20e_ava21-rgb.py')
@@ -34,17 +32,13 @@ def ava_world(tmp_path_factory, real_frames_dir):
     make_frame_folders(
         str(root / 'rawframes'), ['0f39OWEqJ24', '_-Z6wFjXtGQ'],
         real_frames_dir)
-    ckpt = str(root / 'iter_200000.pth')
-    save_pretrain_checkpoint(ckpt)
-    exported = str(root / 'r3d50_local.pth')
-    state = export_backbone_state(
-        torch.load(ckpt, map_location='cpu', weights_only=True), 'local')
-    torch.save({'state_dict': state}, exported)
+    ckpt, exported = pretrain_and_exported(root, 'local')
     return dict(
         frames=str(root / 'rawframes'),
         ckpt=ckpt,
         exported=exported,
-        state=state)
+        state=torch.load(exported, map_location='cpu',
+                         weights_only=True)['state_dict'])
 
 
 def tiny(cfg: Config, world: dict, work_dir: str) -> Config:

@@ -6,13 +6,12 @@ import re
 
 import pytest
 import torch
-from helpers.recognition import save_pretrain_checkpoint
 from helpers.stock_configs import (changed_lines, doc_snippets,
+                                   pretrain_and_exported,
                                    train_without_stock_warnings)
 from mmengine.config import Config
 
 from constcl_mm.datasets.synthetic_export import export_world
-from constcl_mm.models.utils.checkpoint import export_backbone_state
 
 SLOWONLY = ('mmaction::recognition/slowonly/'
             'slowonly_r50_8xb16-4x16x1-256e_kinetics400-rgb.py')
@@ -29,12 +28,7 @@ def world(tmp_path_factory):
         num_videos=4,
         layouts=('videos', ),
         progress=False)
-    ckpt = str(root / 'iter_200000.pth')
-    save_pretrain_checkpoint(ckpt)
-    exported = str(root / 'r3d50_global.pth')
-    state = export_backbone_state(
-        torch.load(ckpt, map_location='cpu', weights_only=True), 'global')
-    torch.save({'state_dict': state}, exported)
+    ckpt, exported = pretrain_and_exported(root, 'global')
     return dict(root=root, summary=summary, ckpt=ckpt, exported=exported)
 
 

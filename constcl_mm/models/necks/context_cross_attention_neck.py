@@ -159,8 +159,9 @@ class ContextCrossAttentionNeck(BaseModule):
             raise ValueError(f'spatial_pool must be >= 1, got {spatial_pool}')
         self.spatial_pool = spatial_pool
         self.region_mlp = None
-        resolve_attention_cfg(attention_cfg, type(self).__name__)  # checked
         if context_length == 0:
+            # no decoder, but a misspelt setting is still an error
+            resolve_attention_cfg(attention_cfg, type(self).__name__)
             self.positional_encoding = None
             self.decoder = None
             self.projection = None
