@@ -2,9 +2,11 @@
 import pytest
 import torch
 from mmaction.models import ResNet3d
+from mmaction.models.backbones.resnet3d import Bottleneck3d
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from constcl_mm.models import ResNet3dY
+from constcl_mm.models.backbones import Bottleneck3dY
 from constcl_mm.models.utils.checkpoint import (R3D50_CFG,
                                                 CheckpointMismatchError,
                                                 load_backbone_checkpoint)
@@ -75,6 +77,44 @@ def test_frozen_stages_and_norm_eval_cover_both_res5():
     partial.train()
     assert not any(p.requires_grad for p in partial.layer2.parameters())
     assert all(p.requires_grad for p in partial.layer4_local.parameters())
+
+
+def test_in_place_residual_equals_stock_block():
+    """Same outputs and gradients as mmaction2's ResNet3d, bit for bit."""
+    torch.manual_seed(0)
+    stock = ResNet3d(**R3D50)
+    ours = ResNet3dY(
+        branches=('global', ), memory_format='contiguous', conv_init='kaiming')
+    assert all(
+        isinstance(b, Bottleneck3dY) and type(b).__mro__[1] is Bottleneck3d
+        for layer in ('layer1', 'layer2', 'layer3', 'layer4')
+        for b in getattr(ours, layer))
+    ours.load_state_dict(stock.state_dict())
+    x = torch.randn(2, 3, 4, 32, 32)
+    results = []
+    for model in (stock, ours):
+        model.train()
+        out = model(x)
+        out.pow(2).mean().backward()
+        results.append([out.detach()] + [
+            p.grad for p in (model.conv1.conv.weight,
+                             model.layer1[0].downsample.conv.weight,
+                             model.layer4[2].conv3.bn.weight)
+        ])
+    for a, b in zip(*results):
+        assert torch.equal(a, b)
+
+
+def test_in_place_residual_under_checkpointing_without_input_grad():
+    """with_cp recomputes the block even when its input needs no grad."""
+    block = ResNet3dY(with_cp=True, cp_stages=('layer1', )).layer1[0]
+    block.train()
+    x = torch.randn(1, 64, 2, 8, 8)
+    block(x).sum().backward()
+    assert block.conv1.conv.weight.grad is not None
+    block.eval()
+    with torch.no_grad():
+        assert block(x).shape == (1, 256, 2, 8, 8)
 
 
 def test_activation_checkpointing_gives_same_gradients():

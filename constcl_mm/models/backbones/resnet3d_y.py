@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
-from mmaction.models.backbones.resnet3d import ResNet3d
+from mmaction.models.backbones.resnet3d import Bottleneck3d, ResNet3d
 from mmaction.registry import MODELS
 from mmengine.model.weight_init import constant_init, kaiming_init
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -13,6 +13,7 @@ from ..utils.checkpoint import load_backbone_checkpoint
 from ..utils.memory_format import (MemoryFormat, get_memory_format,
                                    to_memory_format)
 from ..utils.tf_same_padding import convert_to_tf_same_padding
+from .bottleneck3d_y import Bottleneck3dY
 from .stock_config_checks import (check_input_range, check_stock_backbone_args,
                                   guard_tensor_heads, warn_on_overwrite)
 
@@ -47,6 +48,10 @@ class ResNet3dY(ResNet3d):
 
     Output indices: 0-3 are res2-res5 of the trunk (res5 = the global
     branch ``layer4``), 4 is the local branch ``layer4_local`` (res5_1).
+
+    The bottleneck blocks are :class:`Bottleneck3dY` (the stock block with
+    the residual sum in place: same parameters and values, one activation
+    less per block).
 
     Args:
         depth (int): ResNet depth. Defaults to 50.
@@ -88,6 +93,12 @@ class ResNet3dY(ResNet3d):
         **kwargs: Other :class:`ResNet3d` arguments (``norm_cfg``,
             ``spatial_strides``, ``dilations`` ...).
     """
+
+    arch_settings = {
+        depth: (Bottleneck3dY, blocks) if block is Bottleneck3d else
+        (block, blocks)
+        for depth, (block, blocks) in ResNet3d.arch_settings.items()
+    }
 
     def __init__(self,
                  depth: int = 50,
