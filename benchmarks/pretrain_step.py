@@ -2,7 +2,7 @@
 """Pretraining step cost on the CPU, measured side by side in one run.
 
     python benchmarks/pretrain_step.py [--videos 2 --frames 16 --size 224]
-        [--amp]
+        [--amp] [--cpu-heap auto|keep|system]
 
 Each variant runs in fresh processes (so peak-memory readings don't mix):
 ConST-CL (R3D-50-Y, both losses), the CVRL baseline (R3D-50, global loss
@@ -15,8 +15,11 @@ gradients and optimizer state are in that baseline), read from
 glibc told to return freed blocks at once so that the resident size follows
 the live tensors. ``--amp`` runs every variant's forward under bf16 autocast
 (what ``tools/train.py --amp`` does on the CPU; the losses stay fp32).
-Targets: ConST-CL / CVRL time <= 1.25 (the MAC ratio of the Y backbone is
-1.21); activation checkpointing >= 50% less step memory for <= 30% more time.
+``--cpu-heap`` sets malloc in the timing processes as the training tools
+do (default: freed memory kept in the heap, see
+``constcl_mm/utils/cpu_heap.py``). Targets: ConST-CL / CVRL time <= 1.25
+(the MAC ratio of the Y backbone is 1.21); activation checkpointing >= 50%
+less step memory for <= 30% more time.
 """
 import argparse
 import json
@@ -26,6 +29,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from constcl_mm.utils.cpu_heap import CPU_HEAP_CHOICES
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -60,7 +65,9 @@ def worker(args: argparse.Namespace) -> None:
 
     import constcl_mm  # noqa: F401
     from constcl_mm.testing import random_two_view_batch
+    from constcl_mm.utils.cpu_heap import apply_cpu_heap
     MMLogger.get_instance('pretrain_step', log_level='WARNING')
+    apply_cpu_heap(args.cpu_heap, on_cpu=True)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     path, backbone_opts = VARIANTS[args.worker]
@@ -105,7 +112,8 @@ def run_worker(args: argparse.Namespace, name: str, measure: str,
     """Runs one variant in a fresh process; returns its figure."""
     cmd = [
         sys.executable,
-        osp.abspath(__file__), '--worker', name, '--measure', measure
+        osp.abspath(__file__), '--worker', name, '--measure', measure,
+        '--cpu-heap', args.cpu_heap if measure == 'time' else 'system'
     ]
     for key in ('videos', 'frames', 'size', 'steps', 'warmup', 'threads'):
         cmd += [f'--{key}', str(getattr(args, key))]
@@ -136,6 +144,13 @@ def main() -> None:
         type=int,
         default=3,
         help='timing processes per variant (alternated)')
+    parser.add_argument(
+        '--cpu-heap',
+        choices=CPU_HEAP_CHOICES,
+        default='auto',
+        help="malloc in the timing processes, as tools/train.py's "
+        '--cpu-heap (auto: keep freed memory on the CPU); the memory '
+        'processes always use the system default')
     parser.add_argument(
         '--worker', choices=list(VARIANTS), help=argparse.SUPPRESS)
     parser.add_argument(
@@ -172,7 +187,7 @@ def main() -> None:
           f'{args.size}^2, {args.threads} threads, '
           f"{'bf16 autocast' if args.amp else 'fp32'}; time: best of "
           f'{args.rounds} alternated processes, each the median of '
-          f'{args.steps} steps')
+          f'{args.steps} steps, --cpu-heap {args.cpu_heap}')
     print(f"{'variant':<14s}{'step time (s)':>15s}{'step peak (MB)':>16s}")
     for name, res in results.items():
         rounds = ', '.join(f'{t:.2f}' for t in times[name])

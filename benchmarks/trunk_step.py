@@ -2,6 +2,7 @@
 """R3D-50 trunk train step: stock mmaction2 against ours, side by side.
 
     python benchmarks/trunk_step.py [--sizes 112 224] [--steps 9 --steps-224 5]
+        [--cpu-heap auto|keep|system]
 
 One train step is forward, backward and an SGD (momentum 0.9) step of the
 R3D-50 trunk on a batch of 2 clips x 16 frames, with a scalar loss on the
@@ -22,7 +23,10 @@ All variants live in one process and their steps are interleaved (A B C D,
 B C D A, ...), so that the load of a shared machine hits them alike; each
 figure is the median over steps of the wall time, with the median CPU time
 of the process next to it (less sensitive to other jobs). The load average
-is printed before and after.
+is printed before and after. ``--cpu-heap`` sets malloc as the training
+tools do (default: freed memory kept in the heap on the CPU, so that steps
+do not fault their activations in again; ``system`` for glibc's default),
+for all variants alike.
 """
 import argparse
 import os
@@ -32,6 +36,8 @@ from typing import Callable, Dict, List
 
 import torch
 import torch.nn as nn
+
+from constcl_mm.utils.cpu_heap import CPU_HEAP_CHOICES, apply_cpu_heap
 
 CVRL_R3D50 = dict(
     depth=50,
@@ -142,9 +148,16 @@ def main() -> None:
         'per variant, torch.cuda.max_memory_allocated)')
     parser.add_argument(
         '--variants', nargs='+', choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument(
+        '--cpu-heap',
+        choices=CPU_HEAP_CHOICES,
+        default='auto',
+        help="malloc as tools/train.py's --cpu-heap (auto: keep freed "
+        'memory on the CPU), for every variant alike')
     args = parser.parse_args()
 
     import constcl_mm  # noqa: F401
+    heap = apply_cpu_heap(args.cpu_heap, on_cpu=args.device == 'cpu')
     torch.set_num_threads(args.threads)
     load0 = os.getloadavg()
     models = {name: build(name).to(args.device) for name in args.variants}
@@ -153,6 +166,8 @@ def main() -> None:
           'steps (wall, and CPU time of the process)')
     print(f'load average before: {load0[0]:.2f} {load0[1]:.2f} '
           f'{load0[2]:.2f} ({os.cpu_count()} cores)')
+    print(f'--cpu-heap {args.cpu_heap}: '
+          f"{'freed memory kept in the heap' if heap else 'system malloc'}")
     for size in args.sizes:
         clips = torch.randn(
             args.batch,

@@ -14,6 +14,9 @@ def parse(argv, monkeypatch):
     monkeypatch.delenv('LOCAL_RANK', raising=False)
     parser = argparse.ArgumentParser()
     add_device_arguments(parser)
+    # the heap option has its own tests (in subprocesses: it changes malloc)
+    if '--cpu-heap' not in argv:
+        argv = list(argv) + ['--cpu-heap', 'system']
     args = parser.parse_args(argv)
     apply_device_arguments(args)
     return args
@@ -56,3 +59,48 @@ def test_tools_advertise_gpus_for_mim(tool):
         text=True,
         check=True).stdout
     assert '--gpus' in out
+
+
+HEAP_PROBE = """
+import resource, sys, torch
+from constcl_mm.utils.cpu_heap import apply_cpu_heap
+print(apply_cpu_heap(sys.argv[1], on_cpu=True))
+
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+for _ in range(4):  # as train steps: allocate the activations, free them
+    before = faults()
+    activations = [torch.ones(4 * 2**20) for _ in range(8)]  # 8 x 16 MB
+    del activations
+print(faults() - before)  # of the last round
+"""
+
+
+def run_heap_probe(choice):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, '-c', HEAP_PROBE, choice],
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout.splitlines()
+    return out[-2], int(out[-1])
+
+
+def test_cpu_heap_keep_reuses_freed_pages():
+    """Re-allocated activations (8 x 16 MB = 32768 pages) are faulted in
+    again every round unless the heap keeps them."""
+    message, faults = run_heap_probe('keep')
+    assert 'stays in the process heap' in message
+    assert faults < 1000
+    message, faults = run_heap_probe('system')
+    assert message == 'None'
+    assert faults > 30000
+
+
+def test_cpu_heap_auto_only_on_cpu_runs():
+    from constcl_mm.utils.cpu_heap import apply_cpu_heap
+    assert apply_cpu_heap('auto', on_cpu=False) is None
+    assert apply_cpu_heap('system', on_cpu=True) is None
+    with pytest.raises(ValueError, match='--cpu-heap must be one of'):
+        apply_cpu_heap('huge', on_cpu=True)
