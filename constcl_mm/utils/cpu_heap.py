@@ -1,9 +1,11 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """Keeping freed memory in the process for CPU training.
 
-PyTorch's CPU tensors come straight from ``malloc``. glibc serves large
-blocks (every activation of a video model) with ``mmap`` and returns them to
-the kernel when they are freed, so each train step faults all of its
+PyTorch's CPU tensors come straight from ``malloc``. glibc serves blocks
+above its mmap threshold with ``mmap`` and returns them to the kernel when
+they are freed (the threshold follows freed blocks only up to 32 MB, and an
+R3D-50 step at 224 px has activations of 50 MB and more), and it trims the
+free top of its heap as well, so each train step faults many of its
 activations in again, page by page: on a 2-core VM that was 50-90 thousand
 page faults and up to a third of the CPU time of an R3D-50 step
 (docs/pretraining.md, "CPU memory"). Telling glibc to take large blocks from
