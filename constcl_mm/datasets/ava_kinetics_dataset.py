@@ -40,10 +40,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from mmaction.datasets import AVADataset
 from mmaction.registry import DATASETS
-from mmengine.fileio import load
 from mmengine.logging import MMLogger
 
 from ..utils.errors import AnnotationError
+from ..utils.safe_pickle import load_data_pickle
 from ..utils.text_files import read_lines
 from .ava_annotations import (AVA, KINETICS, SOURCES, ClipIndex, find_clip,
                               infer_source, keyframe_key, parse_ava_row,
@@ -78,7 +78,10 @@ class MixedAVAKineticsDataset(AVADataset):
             ``custom_classes``).
         proposal_file (str | list[str], optional): Person-detection pickles
             ``{img_key: array (n, 4 or 5)}`` (normalised boxes[, score]),
-            merged. None: the ground-truth boxes are the proposals.
+            merged. They are read with an allow-list (numpy arrays and
+            plain Python types only, :func:`load_data_pickle`): a pickle
+            naming any other type is refused, never executed. None: the
+            ground-truth boxes are the proposals.
         ava_video_list (str, optional): AVA movie ids, to split a mixed csv
             exactly (see ``infer_source``).
         kinetics_clip_list (str, optional): Kinetics clips on disk (see
@@ -291,7 +294,8 @@ class MixedAVAKineticsDataset(AVADataset):
             if not osp.isfile(path):
                 raise FileNotFoundError(f'proposal file {path} does not '
                                         'exist')
-            proposals.update(self._checked_proposals(path, load(path)))
+            proposals.update(
+                self._checked_proposals(path, load_data_pickle(path)))
         infos = (self.get_data_info_raw(i) for i in range(len(self)))
         missing = Counter(info['source'] for info in infos
                           if self._proposal_key(info, proposals) is None)

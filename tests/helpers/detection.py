@@ -18,6 +18,23 @@ def ava_fixture(name: str = '') -> str:
     return data_path('mmaction2', 'tests', 'data', 'ava_dataset', name)
 
 
+def ava_fixture_dataset(**extra) -> dict:
+    """Arguments of an AVA dataset over the fixture (1 test keyframe)."""
+    return dict(
+        ann_file=ava_fixture('ava_sample.csv'),
+        exclude_file=ava_fixture('ava_excluded_timestamps_sample.csv'),
+        pipeline=[
+            dict(
+                type='SampleAVAFrames',
+                clip_len=4,
+                frame_interval=2,
+                test_mode=True)
+        ],
+        data_prefix=dict(img='frames'),
+        test_mode=True,
+        **extra)
+
+
 def eval_fixture(name: str = '') -> str:
     """mmaction2's frame-mAP fixture (golden overall 0.09385521885521886)."""
     return data_path('mmaction2', 'tests', 'data', 'eval_detection', name)

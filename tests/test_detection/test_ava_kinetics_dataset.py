@@ -4,7 +4,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from helpers.detection import AK_GT, ava_fixture, build_ava_kinetics_tree
+from helpers.detection import (AK_GT, ava_fixture, ava_fixture_dataset,
+                               build_ava_kinetics_tree)
 from mmaction.registry import DATASETS
 
 from constcl_mm.datasets.ava_annotations import AVA, KINETICS
@@ -94,19 +95,8 @@ def test_sampler_reads_the_keyframe_frames(ak_tree):
 def test_ava_entries_match_mmaction2_ava_dataset():
     """On AVA rows the dataset is mmaction2's AVADataset (same boxes, labels,
     proposals, frames)."""
-    common = dict(
-        ann_file=ava_fixture('ava_sample.csv'),
-        exclude_file=ava_fixture('ava_excluded_timestamps_sample.csv'),
-        proposal_file=ava_fixture('ava_proposals_sample.pkl'),
-        pipeline=[
-            dict(
-                type='SampleAVAFrames',
-                clip_len=4,
-                frame_interval=2,
-                test_mode=True)
-        ],
-        data_prefix=dict(img='frames'),
-        test_mode=True)
+    common = ava_fixture_dataset(
+        proposal_file=ava_fixture('ava_proposals_sample.pkl'))
     ours = DATASETS.build(dict(type='MixedAVAKineticsDataset', **common))
     theirs = DATASETS.build(dict(type='AVADataset', **common))
     assert len(ours) == len(theirs) == 1

@@ -39,7 +39,6 @@ from decimal import Decimal
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.fileio import load
 from mmengine.utils import ProgressBar
 
 from constcl_mm.datasets.ava_annotations import (find_clip, keyframe_key,
@@ -49,6 +48,7 @@ from constcl_mm.datasets.ava_annotations import (find_clip, keyframe_key,
                                                  read_label_file,
                                                  split_keyframe_key)
 from constcl_mm.utils.errors import AnnotationError
+from constcl_mm.utils.safe_pickle import load_data_pickle
 from constcl_mm.utils.text_files import read_lines
 from constcl_mm.visualization import (GT_COLOR, PRED_COLOR, draw_boxes,
                                       read_rgb, write_rgb)
@@ -108,7 +108,8 @@ def load_detections(path: str) -> List[Tuple[str, np.ndarray, np.ndarray]]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'detections file {path} does not exist')
-    results = load(path)
+    # an allow-listed unpickler: a crafted dump is refused, never executed
+    results = load_data_pickle(path, allow_tensors=True)
     if not isinstance(results, (list, tuple)):
         raise ValueError(f'{path}: expected the list tools/test.py --dump '
                          f'writes, got {type(results).__name__}')

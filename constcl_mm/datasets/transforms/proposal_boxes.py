@@ -3,11 +3,20 @@
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
-import mmengine
 import numpy as np
 from mmaction.registry import TRANSFORMS
 
+from ...utils.safe_pickle import load_data_file
 from .region_boxes import BaseRegionBoxes, mirror_boxes
+
+
+def _describe(data) -> str:
+    """What a proposals file holds instead of ``{video: {frame: boxes}}``."""
+    if not isinstance(data, dict):
+        return f'a {type(data).__name__}'
+    key = next(k for k, v in data.items() if not isinstance(v, dict))
+    return (f'a dict whose entry {key!r} is a '
+            f'{type(data[key]).__name__}, not a {{frame: boxes}} dict')
 
 
 @TRANSFORMS.register_module()
@@ -15,7 +24,8 @@ class ProposalRegionBoxes(BaseRegionBoxes):
     """Detector proposals of the keyframe, mapped through crop and flip.
 
     **Proposals file format.** A pickle (``.pkl``) or JSON (``.json``) file
-    holding one dict::
+    holding one dict (a pickle may hold only numpy arrays and plain Python
+    types: it is read with an allow-list, never executed)::
 
         {
             '<video key>': {
@@ -83,12 +93,13 @@ class ProposalRegionBoxes(BaseRegionBoxes):
         if not osp.isfile(proposal_file):
             raise FileNotFoundError(
                 f'proposal_file {proposal_file} does not exist')
-        data = mmengine.load(proposal_file)
+        data = load_data_file(proposal_file)
         if not isinstance(data, dict) or not all(
                 isinstance(v, dict) for v in data.values()):
             raise ValueError(
                 f'{proposal_file}: expected a dict {{video key: {{frame: '
-                'boxes}}}}, see the ProposalRegionBoxes docstring')
+                f'boxes}}}}, got {_describe(data)}; see the '
+                'ProposalRegionBoxes docstring')
         self.proposal_file = proposal_file
         self.normalized = normalized
         self.min_score = float(min_score)
