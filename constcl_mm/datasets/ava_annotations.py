@@ -162,7 +162,8 @@ def parse_ava_row(row: Sequence[str],
 
     Box coordinates and scores must be finite and action ids >= 1 (AVA
     numbers its classes from 1); ground-truth boxes (``score_column=False``)
-    must be normalised ``0 <= x1 <= x2 <= 1``, ``0 <= y1 <= y2 <= 1``.
+    must be normalised ``0 <= x1 < x2 <= 1``, ``0 <= y1 < y2 <= 1`` (a
+    zero-area box is refused).
 
     Args:
         row (Sequence[str]): The fields.
@@ -197,6 +198,11 @@ def parse_ava_row(row: Sequence[str],
         raise AnnotationError(
             f'{where}: ground-truth box {x1},{y1},{x2},{y2} is not a '
             'normalised x1,y1,x2,y2 box within [0, 1]')
+    if not score_column and (x1 == x2 or y1 == y2):
+        raise AnnotationError(
+            f'{where}: ground-truth box {x1},{y1},{x2},{y2} has zero area '
+            '(x1 = x2 or y1 = y2): it could never be matched (IoU 0); fix '
+            'or remove the row')
     try:
         action_id = int(row[6])
     except ValueError:

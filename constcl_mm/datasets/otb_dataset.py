@@ -152,6 +152,34 @@ def invalid_first_box(box: np.ndarray, ann_path: str) -> Optional[str]:
             'valid initial box (NaN or empty): the tracker cannot start')
 
 
+def too_short(boxes: np.ndarray, ann_path: str) -> Optional[str]:
+    """Why a one-frame target cannot be scored, or None."""
+    if len(boxes) > 1:
+        return None
+    return (f'{ann_path} has one frame only: it initialises the tracker, '
+            'so OPE would score the given box against itself (success 95.2, '
+            'precision 100); a target needs at least 2 frames')
+
+
+#: How OPE scores a frame whose ground truth is not a valid box.
+INVALID_GT_RULE = ('such frames count in the denominator of every score but '
+                   'never succeed (a miss, as in the OTB toolkit)')
+
+
+def invalid_later_boxes(boxes: np.ndarray,
+                        ann_path: str,
+                        first_line: int = 1) -> List[str]:
+    """``file:line (x,y,w,h)`` of the boxes after the first that are NaN,
+    infinite or of zero or negative width or height."""
+    finite = np.isfinite(boxes).all(axis=1)
+    sized = np.where(finite[:, None], boxes[:, 2:], 0) > 0
+    bad = np.flatnonzero(~(finite & sized.all(axis=1)))
+    return [
+        f'{ann_path}:{i + first_line} '
+        f'({",".join(f"{v:g}" for v in boxes[i])})' for i in bad if i > 0
+    ]
+
+
 def _target_by_path() -> Dict[Tuple[str, str], OTBTarget]:
     return {(t.img_dir, t.ann_path): t for t in OTB100_TARGETS}
 
@@ -302,20 +330,27 @@ class OTB100Dataset(BaseDataset):
     def load_data_list(self) -> List[dict]:
         """One dict per target: paths, frame range and ground truth.
 
-        Targets whose frame files are missing, or whose first box cannot
-        start a tracker (NaN or empty), are left out with a warning naming
-        them and the reason; the others are evaluated, and
+        Targets whose frame files are missing, whose first box cannot
+        start a tracker (NaN or empty), or that have one frame only (nothing
+        to score after the initialisation), are left out with a warning
+        naming them and the reason; the others are evaluated, and
         ``metainfo['failed_targets']`` (``{name: reason}``) lists them for
-        :class:`~constcl_mm.evaluation.SOTMetric`.
+        :class:`~constcl_mm.evaluation.SOTMetric`. Later boxes that are NaN
+        or have no positive width and height are counted and named
+        (``file:line``) in a warning and in
+        ``metainfo['invalid_gt_frames']`` (``{name: [file:line (box)]}``):
+        OPE scores those frames as misses (:data:`INVALID_GT_RULE`).
         """
         root = self.data_prefix.get('img_path', '') or self.data_root or ''
-        data_list, failed = [], {}
+        data_list, failed, invalid_gt = [], {}, {}
         for row in self._target_rows():
             ann_path = osp.join(root, row.ann_path)
             boxes = load_sot_bboxes(ann_path)
             length = row.end - row.start + 1
+            first_line = 1
             if len(boxes) == row.end and row.start > 1:
                 boxes = boxes[row.start - 1:]  # Tiger1
+                first_line = row.start
             elif len(boxes) != length:
                 raise ValueError(
                     f'{ann_path} has {len(boxes)} boxes but target '
@@ -325,7 +360,7 @@ class OTB100Dataset(BaseDataset):
             problem = (self.check_frames and missing_frames(
                 img_dir, row.framename_template, range(
                     row.start, row.end + 1))) or invalid_first_box(
-                        boxes[0], ann_path)
+                        boxes[0], ann_path) or too_short(boxes, ann_path)
             if problem:
                 failed[row.name] = problem
                 print_log(
@@ -333,6 +368,18 @@ class OTB100Dataset(BaseDataset):
                     logger='current',
                     level=logging.WARNING)
                 continue
+            invalid = invalid_later_boxes(boxes, ann_path, first_line)
+            if invalid:
+                invalid_gt[row.name] = invalid
+                more = len(invalid) - 5
+                print_log(
+                    f'OTB target {row.name}: {len(invalid)} of {len(boxes)} '
+                    'ground-truth boxes are NaN or have no positive width '
+                    f'and height: {", ".join(invalid[:5])}' +
+                    (f' and {more} more' if more > 0 else '') +
+                    f'; {INVALID_GT_RULE}',
+                    logger='current',
+                    level=logging.WARNING)
             bboxes = boxes.copy()
             bboxes[:, :2] += self.bbox_offset
             bboxes[:, 2:] += bboxes[:, :2]
@@ -347,6 +394,7 @@ class OTB100Dataset(BaseDataset):
                     framename_template=row.framename_template,
                     gt_bboxes=bboxes.astype(np.float32)))
         self._metainfo['failed_targets'] = failed
+        self._metainfo['invalid_gt_frames'] = invalid_gt
         if not data_list:
             raise ValueError('no OTB target can be evaluated: ' +
                              '; '.join(f'{name}: {why}'

@@ -6,60 +6,8 @@ import socket
 import subprocess
 
 import numpy as np
-from helpers.reliability import REPO_ROOT, run_env
-
-RUNTIME = osp.join(REPO_ROOT, 'configs', '_base_', 'default_runtime.py')
-
-CONFIG = '''
-_base_ = [{runtime!r}]
-custom_imports = dict(
-    imports=['constcl_mm', 'helpers.reliability_modules'],
-    allow_failed_imports=False)
-model = dict(
-    type='ConSTCL',
-    backbone=dict(type='ResNet3dY', depth=18, base_channels=4,
-                  branches=('global', ), out_indices=(3, )),
-    global_head=dict(type='GlobalContrastiveHead', in_channels=32,
-                     hid_channels=8, out_channels=4))
-train_dataloader = dict(
-    batch_size=2, num_workers=2, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='TwoViewVideoDataset', ann_file={ann!r},
-        max_consecutive_failures=1000,
-        pipeline=[
-            dict(type='RecordDrawn'),
-            dict(type='VideoReaderInit'),
-            dict(type='CVRLSampleFrames', clip_len=4, frame_interval=1),
-            dict(type='MultiClipDecode'),
-            dict(type='MultiViewRandomResizedCrop', scale=32),
-            dict(type='GenerateRegionBoxes', box_type='random'),
-            dict(type='PackConSTCLInputs')]))
-train_cfg = dict(type='IterBasedTrainLoop', max_iters={iters},
-                 val_interval=1000)
-optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01))
-param_scheduler = []
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1000, save_best=None))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
-'''
-
-
-def write_video(path: str, frames: int = 24, seed: int = 0) -> None:
-    import av
-    rng = np.random.default_rng(seed)
-    with av.open(path, 'w') as out:
-        stream = out.add_stream('mpeg4', rate=25)
-        stream.width = stream.height = 64
-        stream.pix_fmt = 'yuv420p'
-        for _ in range(frames):
-            img = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img)):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+from helpers.reliability import (REPO_ROOT, final_bad_video_totals, run_env,
+                                 skip_config, write_video)
 
 
 def plant(folder) -> dict:
@@ -100,7 +48,7 @@ def test_two_workers_two_processes_total_every_skip(tmp_path):
     # 12 entries, 2 processes x batch 2: one epoch is 3 iterations, so
     # every draw is consumed (no prefetched batch thrown away at the end)
     config = tmp_path / 'cfg.py'
-    config.write_text(CONFIG.format(runtime=RUNTIME, ann=str(ann), iters=3))
+    config.write_text(skip_config(str(ann), iters=3))
     drawn = tmp_path / 'drawn'
     drawn.mkdir()
     env = run_env(PORT=str(free_port()), DRAWN_DIR=str(drawn))
@@ -130,13 +78,9 @@ def test_two_workers_two_processes_total_every_skip(tmp_path):
     assert bad_opened, 'the planted files were never drawn'
 
     log = next((tmp_path / 'work').glob('*/*.log')).read_text()
-    finals = re.findall(
-        r'Unreadable videos skipped in this run \(all processes and '
-        r'dataloader workers\): (\d+) \(([^)]*)\)', log)
+    finals = final_bad_video_totals(log)
     assert len(finals) == 1, log[-3000:]
-    total, kinds = int(finals[0][0]), dict(
-        (k, int(v))
-        for k, v in (kv.rsplit(' ', 1) for kv in finals[0][1].split(', ')))
+    total, kinds = finals[0]
     assert total == len(bad_opened) == sum(kinds.values())
     assert kinds['missing'] == bad_opened.count(str(tmp_path / 'missing.mp4'))
     assert kinds['empty'] == bad_opened.count(str(tmp_path / 'empty.mp4'))

@@ -7,6 +7,9 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
+from ..short_videos import note_short_video
+from .video_readers import VideoDecodeError
+
 
 def cvrl_offset_cdf(k: float, max_offset: float, power: float = 1.0) -> float:
     """CDF of CVRL's inter-clip offset, ``p(d) ∝ 1 - (d / m) ** power``.
@@ -63,7 +66,11 @@ class CVRLSampleFrames(BaseTransform):
 
     The pair is then swapped with probability 0.5, and each clip takes the
     frames ``start + frame_interval * k`` (k < clip_len) modulo ``L``, i.e.
-    short videos wrap around.
+    short videos (``L <= span``) wrap around. Each such video is logged
+    once per file (and listed once in the run's totals by
+    ``BadVideoCountHook``); videos with fewer than ``min_frames`` frames
+    raise :class:`VideoDecodeError` of kind ``'too_short'``, which the
+    datasets count and skip like unreadable videos.
 
     Required Keys:
 
@@ -85,13 +92,18 @@ class CVRLSampleFrames(BaseTransform):
             True.
         power (float): Shape of the offset density (1 = CVRL's linear
             decrease). Defaults to 1.0.
+        min_frames (int): Videos with fewer frames are skipped
+            (``'too_short'``). Defaults to 2: a one-frame video would give
+            two identical still clips. ``span + 1`` skips every video whose
+            clips would wrap around.
     """
 
     def __init__(self,
                  clip_len: int = 16,
                  frame_interval: int = 2,
                  random_swap: bool = True,
-                 power: float = 1.0) -> None:
+                 power: float = 1.0,
+                 min_frames: int = 2) -> None:
         if int(clip_len) < 1 or int(frame_interval) < 1:
             raise ValueError('clip_len and frame_interval must be >= 1, got '
                              f'{clip_len} and {frame_interval}')
@@ -101,6 +113,32 @@ class CVRLSampleFrames(BaseTransform):
         self.frame_interval = int(frame_interval)
         self.random_swap = random_swap
         self.power = float(power)
+        if int(min_frames) < 1:
+            raise ValueError(f'min_frames must be >= 1, got {min_frames}')
+        self.min_frames = int(min_frames)
+
+    @property
+    def needed_frames(self) -> int:
+        """Frames one clip spans (``(clip_len - 1) * frame_interval + 1``)."""
+        return (self.clip_len - 1) * self.frame_interval + 1
+
+    def _check_length(self, results: Dict, total: int) -> None:
+        """Skips videos below ``min_frames``; notes those that wrap."""
+        name = str(
+            results.get('filename', results.get('frame_dir', '<sample>')))
+        if total < self.min_frames:
+            reader = results.pop('video_reader', None)
+            if reader is not None:
+                reader.close()
+            raise VideoDecodeError(
+                name, 'too_short',
+                f'{total} frame(s), fewer than min_frames={self.min_frames} '
+                'of CVRLSampleFrames')
+        if total < self.needed_frames:
+            note_short_video(
+                name, total, self.needed_frames,
+                f'CVRLSampleFrames(min_frames={self.needed_frames}) skips '
+                'such videos')
 
     def sample_starts(self, total_frames: int) -> np.ndarray:
         """Draws the two clip starts.
@@ -138,6 +176,7 @@ class CVRLSampleFrames(BaseTransform):
             raise ValueError(
                 f'{results.get("filename", results.get("frame_dir"))} has '
                 f'total_frames={total}; CVRLSampleFrames needs at least 1')
+        self._check_length(results, total)
         start1, start2, delta = self.sample_starts(total)
         starts = np.array([start1, start2], dtype=np.int64)
         if self.random_swap and np.random.rand() < 0.5:
@@ -155,4 +194,5 @@ class CVRLSampleFrames(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'frame_interval={self.frame_interval}, '
-                f'random_swap={self.random_swap}, power={self.power})')
+                f'random_swap={self.random_swap}, power={self.power}, '
+                f'min_frames={self.min_frames})')

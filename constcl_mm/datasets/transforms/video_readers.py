@@ -87,12 +87,14 @@ class VideoDecodeError(RuntimeError):
             * ``'no_frames'``: it opens but holds no frames;
             * ``'truncated'``: the stream ends (or frame files are missing)
               before the frames its header announces;
-            * ``'decode_error'``: the requested frames cannot be decoded.
+            * ``'decode_error'``: the requested frames cannot be decoded;
+            * ``'too_short'``: it has fewer frames than the sampler's
+              ``min_frames`` (:class:`CVRLSampleFrames`).
         reason (str): A short human-readable explanation.
     """
 
     KINDS = ('missing', 'empty', 'not_video', 'unreadable', 'no_frames',
-             'truncated', 'decode_error')
+             'truncated', 'decode_error', 'too_short')
 
     def __init__(self, filename: str, kind: str, reason: str) -> None:
         if kind not in self.KINDS:

@@ -19,6 +19,12 @@ mmtracking's ``eval_sot_ope``, checked on the real OTB sequence Crossing):
   both boxes shift alike, so distances are unchanged.
 * Frames whose ground truth is invalid (non-finite, zero or negative size)
   count in the denominator but never succeed, as in the toolkits.
+  :class:`~constcl_mm.datasets.OTB100Dataset` names them (``file:line``)
+  in a warning when it is built.
+* The first frame initialises the tracker (its prediction is the given
+  box) and is scored like the others, as in the toolkits; a one-frame
+  sequence would therefore score itself, so ``OTB100Dataset`` and
+  :class:`SOTMetric` leave such sequences out and list them.
 
 All scores here are fractions in [0, 1]; :class:`SOTMetric` reports x100.
 """

@@ -151,7 +151,7 @@ class SOTMetric(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:
             raise ValueError('SOTMetric got no frame to evaluate')
-        videos = self.group_videos(results)
+        videos = self._scorable(self.group_videos(results))
         out = eval_sot_ope(
             [v['pred'] for v in videos], [v['gt'] for v in videos],
             [v['visible'] for v in videos] if self.only_eval_visible else None)
@@ -175,7 +175,34 @@ class SOTMetric(BaseMetric):
                 logger='current',
                 level=30)
             metrics['failed_sequences'] = len(failed)
+        invalid = (self.dataset_meta or {}).get('invalid_gt_frames') or {}
+        if invalid:
+            print_log(
+                f'{sum(len(v) for v in invalid.values())} frames of '
+                f'{len(invalid)} sequences have NaN or empty ground-truth '
+                'boxes (listed when the dataset was built): they count in '
+                'the denominator of every score and never succeed',
+                logger='current',
+                level=30)
         return metrics
+
+    @staticmethod
+    def _scorable(videos: List[dict]) -> List[dict]:
+        """Leaves out (and names) one-frame videos: their only frame is the
+        tracker's initialisation, so it would score itself."""
+        short = [v['name'] for v in videos if len(v['gt']) < 2]
+        if short:
+            print_log(
+                f'OPE leaves out {len(short)} one-frame sequences (the frame '
+                'initialises the tracker; nothing is left to score): ' +
+                ', '.join(short),
+                logger='current',
+                level=30)
+        kept = [v for v in videos if len(v['gt']) >= 2]
+        if not kept:
+            raise ValueError('SOTMetric: every sequence has one frame only '
+                             f'({", ".join(short)}); nothing to score')
+        return kept
 
     # ------------------------------------------------------------------
     def _log_table(self, videos: List[dict], per_video: List[dict]) -> None:
