@@ -18,4 +18,7 @@ default_hooks = dict(
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # totals of the unreadable videos skipped by all workers and processes
-    bad_videos=dict(type='BadVideoCountHook'))
+    bad_videos=dict(type='BadVideoCountHook'),
+    # a NaN/Inf loss stops the run before any checkpoint is written
+    # (action='skip', max_skips=N skips such steps instead)
+    non_finite_loss=dict(type='NonFiniteLossHook'))

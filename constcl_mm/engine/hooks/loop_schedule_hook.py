@@ -82,10 +82,36 @@ class LoopScheduleHook(Hook):
     the loop and each disagreement is logged as a warning (e.g. a
     ``CosineAnnealingLR`` with a literal ``end`` after
     ``--cfg-options train_cfg.max_iters=6``). The resolved schedule is
-    logged once.
+    logged once. A resumed run (also with another ``max_iters``) continues
+    the schedule of its own length from the resumed iteration, with the LR
+    of a fresh run of that length at every step (logged).
     """
 
     priority = 'VERY_HIGH'
+
+    @staticmethod
+    def _align(sched: WarmupCosineLR, iteration: int) -> bool:
+        """Sets ``sched`` to the loop's ``iteration`` and the LR to its
+        value there; False if the iteration is outside the schedule.
+
+        mmengine steps a scheduler only inside ``[begin, end)``: the step
+        after a run's last iteration does not count, so a checkpoint of a
+        finished run holds ``last_step`` one short. A run resumed from it
+        with a larger ``max_iters`` would follow the schedule one step
+        behind a fresh run of that length; fixing the position from the
+        loop keeps both equal.
+        """
+        if not sched.begin <= iteration < sched.end:
+            return False
+        sched.last_step = iteration - sched.begin
+        sched._global_step = iteration
+        for group, value in zip(sched.optimizer.param_groups,
+                                sched._get_value()):
+            group[sched.param_name] = value
+        sched._last_value = [
+            group[sched.param_name] for group in sched.optimizer.param_groups
+        ]
+        return True
 
     @staticmethod
     def _flat(schedulers) -> List[_ParamScheduler]:
@@ -106,15 +132,20 @@ class LoopScheduleHook(Hook):
                 continue
             if per_epoch is None:
                 per_epoch = iters_per_epoch(runner)
+            saved_end = sched.end
             sched.resolve(max_iters - sched.begin, per_epoch)
-            if sched.begin <= sched._global_step < sched.end:
-                for group, value in zip(sched.optimizer.param_groups,
-                                        sched._get_value()):
-                    group[sched.param_name] = value
             runner.logger.info(
                 f'WarmupCosineLR: {sched.total_iters} steps '
                 f'({sched.begin}-{sched.end}), warmup {sched.warmup} = '
                 f'{sched.warmup_iters} steps, cosine origin '
                 f"'{sched.cosine_origin}'")
+            if self._align(sched, runner.iter) and runner.iter > 0:
+                runner.logger.info(
+                    f'WarmupCosineLR resumed at iteration {runner.iter} '
+                    f'(the checkpoint\'s schedule ended at {saved_end}): '
+                    f'the LR follows the {sched.total_iters}-step schedule '
+                    f'of this run from step {runner.iter}, '
+                    f'{sched._last_value[0]:.4e} now, as a fresh run of '
+                    'that length')
         for message in schedule_mismatches(schedulers, max_iters, max_epochs):
             runner.logger.warning(f'LR schedule: {message}')
