@@ -7,6 +7,10 @@ probe), runs it through mmengine's Runner and returns the scores; used by
 Imported on demand (``from constcl_mm.evaluation.downstream import ...``),
 not by ``import constcl_mm``.
 """
+from .label_propagation import (evaluate_label_propagation,
+                                evaluate_label_propagation_copy,
+                                evaluate_label_propagation_pixels,
+                                save_label_propagation_picture)
 from .linear_probe import LINEAR_PROBE_CONFIG, evaluate_linear_probe  # noqa
 from .probe_separability import cross_validate, extract_probe_features
 from .region_correspondence import (CorrespondenceClips, draw_region_matches,
@@ -20,5 +24,7 @@ __all__ = [
     'TRACKING_TRAIN_CONFIG', 'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG',
     'CorrespondenceClips', 'draw_region_matches',
     'evaluate_region_correspondence', 'region_features_of_model',
-    'extract_probe_features', 'cross_validate'
+    'extract_probe_features', 'cross_validate', 'evaluate_label_propagation',
+    'evaluate_label_propagation_pixels', 'evaluate_label_propagation_copy',
+    'save_label_propagation_picture'
 ]
