@@ -19,6 +19,9 @@
    the gloo backend, so ``tools/dist_train.sh CONFIG N`` runs on CPUs;
 5. makes ``Runner.resume`` refuse, with the file named, a checkpoint that
    cannot continue the run (:mod:`constcl_mm.engine.resume_checks`).
+6. adds ``sync_bn='constcl'`` (a BatchNorm synchronised over gloo or NCCL)
+   to ``Runner.wrap_model`` and logs the BatchNorm of every distributed run
+   (:mod:`constcl_mm.engine.sync_bn`).
 """
 import importlib.util
 import os.path as osp
@@ -40,6 +43,10 @@ _APPLIED = False
 
 class CheckpointSafetyError(pickle.UnpicklingError):
     """A checkpoint holds objects outside the weights-only allow-list."""
+
+
+class CheckpointFormatError(ValueError):
+    """A file given as a checkpoint is no ``torch.save`` file at all."""
 
 
 # --------------------------------------------------------------------------
@@ -197,10 +204,48 @@ def _describe_refusal(filename: str, err: Exception) -> CheckpointSafetyError:
         'to a plain state_dict.')
 
 
+#: ``(offset, magic, what)`` of files often given as a checkpoint by mistake.
+_NOT_CHECKPOINTS = (
+    (4, b'ftyp', 'an MP4/MOV video'),
+    (0, b'RIFF', 'a RIFF file (AVI video or WAV audio)'),
+    (0, b'\x1aE\xdf\xa3', 'a Matroska/WebM video'),
+    (0, b'\xff\xd8\xff', 'a JPEG image'),
+    (0, b'\x89PNG', 'a PNG image'),
+    (0, b'\x89HDF', 'an HDF5 file (Keras weights?)'),
+    (0, b'\x1f\x8b', 'a gzip archive'),
+)
+
+
+def not_a_checkpoint(filename: str) -> Optional[str]:
+    """Why a local file cannot be a ``torch.save`` file, or None.
+
+    ``torch.save`` writes a zip archive (``PK``) or, before torch 1.6 or
+    with ``_use_new_zipfile_serialization=False``, a pickle (``0x80``).
+    """
+    with open(filename, 'rb') as f:
+        head = f.read(16)
+    if head.startswith(b'PK') or head.startswith(b'\x80'):
+        return None
+    if not head:
+        return 'it is empty (0 bytes)'
+    for offset, magic, what in _NOT_CHECKPOINTS:
+        if head[offset:offset + len(magic)] == magic:
+            return f'it is {what}'
+    return (f'it starts with {head[:8]!r}, not like a torch.save file (a zip '
+            'archive or a pickle)')
+
+
 def safe_torch_load(
         filename: str,
         map_location: Optional[Union[str, Callable]] = None) -> Any:
     """``torch.load`` with ``weights_only=True`` and a clear refusal error."""
+    problem = not_a_checkpoint(filename) if isinstance(filename, str) and \
+        osp.isfile(filename) else None
+    if problem:
+        raise CheckpointFormatError(
+            f'{filename} is not a checkpoint file: {problem}. Give the .pth '
+            'file a training run wrote (e.g. work_dirs/<config>/iter_N.pth) '
+            'or an exported backbone.')
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
@@ -311,4 +356,6 @@ def apply() -> None:
     install_cpu_distributed()
     from .engine.resume_checks import install_resume_checks
     install_resume_checks()
+    from .engine.sync_bn import install_sync_bn
+    install_sync_bn()
     _APPLIED = True

@@ -9,10 +9,11 @@ Same command line as mmaction2's ``tools/test.py``::
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 
 def parse_args() -> argparse.Namespace:
+    from constcl_mm.utils.cfg_options import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Test a constcl_mm model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -50,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. test_dataloader.batch_size=1')
     from constcl_mm.utils.device_args import (add_device_arguments,
                                               apply_device_arguments)
@@ -63,6 +64,7 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merges the command line into the config (the CLI wins)."""
     from constcl_mm.utils import adapt_cfg_to_machine, set_work_dir
+    from constcl_mm.utils.cfg_options import merge_cfg_options
 
     if args.show or args.show_dir:
         hooks = cfg.setdefault('default_hooks', {})
@@ -85,8 +87,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         else:
             cfg.test_evaluator = [cfg.test_evaluator, dump_metric]
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     if args.amp_dtype is not None and not args.amp:
         raise ValueError('--amp-dtype needs --amp')
     if args.amp:
@@ -102,9 +103,11 @@ def main() -> None:
     args = parse_args()
     # importing constcl_mm makes `constcl_mm::` config names known
     from constcl_mm.mim import drop_function_scopes, resolve_config_arg
+    from constcl_mm.utils.cfg_options import warn_misspelt_config_keys
     args.config = resolve_config_arg(args.config)
     cfg = Config.fromfile(args.config)
     drop_function_scopes(cfg)
+    warn_misspelt_config_keys(cfg)
     cfg = merge_args(cfg, args)
     build_runner(cfg).test()
     finish_distributed()

@@ -6,13 +6,15 @@ Same command line as mmaction2's ``tools/train.py``::
     python tools/train.py configs/constcl/<config>.py [--work-dir DIR]
         [--resume [CKPT]] [--amp [--amp-dtype D]] [--auto-scale-lr] [--seed N]
         [--deterministic] [--cfg-options k=v ...] [--launcher pytorch]
+        [--take-over-lock]
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 
 def parse_args() -> argparse.Namespace:
+    from constcl_mm.utils.cfg_options import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Train a constcl_mm model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -44,6 +46,12 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='scale the LR linearly with the actual total batch size '
         '(auto_scale_lr.base_batch_size in the config)')
+    parser.add_argument(
+        '--take-over-lock',
+        action='store_true',
+        help='take over the work-dir lock of a run on another host that is '
+        'known to be over (also CONSTCL_TAKE_OVER_LOCK=1); a live run on '
+        'this host is never taken over')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
     parser.add_argument(
         '--diff-rank-seed',
@@ -56,7 +64,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. '
         'train_dataloader.batch_size=4 model.backbone.with_cp=True')
     from constcl_mm.utils.device_args import (add_device_arguments,
@@ -71,6 +79,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Merges the command line into the config (the CLI wins)."""
     from constcl_mm.engine import enable_amp
     from constcl_mm.utils import adapt_cfg_to_machine, set_work_dir
+    from constcl_mm.utils.cfg_options import merge_cfg_options
 
     if args.no_validate:
         cfg.val_cfg = None
@@ -105,21 +114,25 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             cfg.randomness.deterministic = True
         if args.diff_rank_seed:
             cfg.randomness.diff_rank_seed = True
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     return adapt_cfg_to_machine(cfg)
 
 
 def main() -> None:
+    from constcl_mm.engine.work_dir_lock import work_dir_lock
     from constcl_mm.utils import build_runner, finish_distributed
     args = parse_args()
     # importing constcl_mm makes `constcl_mm::` config names known
     from constcl_mm.mim import drop_function_scopes, resolve_config_arg
+    from constcl_mm.utils.cfg_options import warn_misspelt_config_keys
     args.config = resolve_config_arg(args.config)
     cfg = Config.fromfile(args.config)
     drop_function_scopes(cfg)
+    warn_misspelt_config_keys(cfg)
     cfg = merge_args(cfg, args)
-    build_runner(cfg).train()
+    # one run per work dir: taken on rank 0 before the runner writes
+    with work_dir_lock(cfg.work_dir, take_over=args.take_over_lock):
+        build_runner(cfg).train()
     finish_distributed()
 
 
