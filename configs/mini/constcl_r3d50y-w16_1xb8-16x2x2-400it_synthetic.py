@@ -59,5 +59,8 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
 log_processor = dict(window_size=10)
-sync_bn = None
+# several processes (tools/dist_train.sh CONFIG N) normalise over the global
+# batch like one process: torch's SyncBN on GPUs, ConstclSyncBatchNorm
+# without CUDA (sync_bn='constcl'); a single process keeps plain BN
+sync_bn = 'torch'
 randomness = dict(seed=0)

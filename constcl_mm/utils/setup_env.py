@@ -20,8 +20,10 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
 
     * ``nccl`` needs CUDA: without a GPU the process group uses ``gloo``, so
       ``tools/dist_train.sh CONFIG N`` runs N CPU processes.
-    * torch's SyncBatchNorm needs CUDA: without a GPU ``sync_bn`` is dropped
-      and each process keeps its own BN statistics (logged).
+    * torch's and mmcv's SyncBatchNorm need CUDA: without a GPU
+      ``sync_bn='torch'`` / ``'mmcv'`` becomes ``'constcl'``
+      (``ConstclSyncBatchNorm``, synchronised over gloo), so N CPU processes
+      train as one process with the global batch (logged).
     * ``persistent_workers`` needs ``num_workers > 0`` (mmengine 0.10.7 raises
       otherwise), so it is switched off for in-process loading.
 
@@ -39,12 +41,14 @@ def adapt_cfg_to_machine(cfg: Config) -> Config:
         print_log(
             'No CUDA device: using the gloo process-group backend.',
             logger='current')
-    if cfg.get('sync_bn', None) and not torch.cuda.is_available():
-        print_log(
-            f'sync_bn={cfg.sync_bn!r} needs CUDA: CPU processes keep '
-            'per-process BN statistics.',
-            logger='current')
-        cfg.sync_bn = None
+    if cfg.get('sync_bn', None) in ('torch', 'mmcv') and \
+            not torch.cuda.is_available():
+        if cfg.get('launcher', 'none') != 'none':
+            print_log(
+                f'sync_bn={cfg.sync_bn!r} needs CUDA: using '
+                "sync_bn='constcl' (BatchNorm synchronised over gloo).",
+                logger='current')
+        cfg.sync_bn = 'constcl'
     for key, loader in _loaders(cfg):
         if loader.get('num_workers', 0) == 0 and \
                 loader.get('persistent_workers', False):
