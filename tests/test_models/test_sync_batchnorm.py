@@ -116,3 +116,13 @@ def test_cpu_config_selects_constcl_sync_bn():
                           ('constcl', 'constcl'), (None, None)):
         cfg = adapt_cfg_to_machine(Config(dict(sync_bn=given)))
         assert cfg.sync_bn == expect, given
+
+
+def test_distributed_runs_log_their_batchnorm():
+    from constcl_mm.engine.sync_bn import describe_batchnorm
+    model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+    text = describe_batchnorm(model, None, 2)
+    assert 'sync_bn=None' in text and '1 layer(s) with per-process' in text
+    text = describe_batchnorm(convert_sync_batchnorm(model), 'constcl', 2)
+    assert text == ("BatchNorm: sync_bn='constcl', 1 layer(s) synchronised "
+                    'over the 2 processes.')
