@@ -229,9 +229,9 @@ def test_backbone_path(tiny_backbone, layer, stride, channels, tmp_path):
             max_frames=3,
             scale=1)
         assert (tmp_path / 'lp.png').exists()
-        # title row + 3 frames of 64 px, margin + 4 columns (GT, model,
-        # pixels, copy) of 64 px, 4 px gaps
-        assert image.shape == (18 + 3 * 68, 30 + 4 * 68, 3)
+        # 2 title lines + 3 frames of 64 px, margin + 4 columns (GT,
+        # model, pixels, copy) of 64 px, 4 px gaps
+        assert image.shape == (30 + 3 * 68, 30 + 4 * 68, 3)
 
 
 def test_edge_frames_replace_the_zero_padding_of_frame_0(tiny_backbone):

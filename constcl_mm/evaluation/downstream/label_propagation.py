@@ -480,9 +480,9 @@ def draw_label_propagation(frames: torch.Tensor,
 
     Args:
         frames (Tensor): ``(T, H, W, 3)`` uint8 RGB of the shown frames.
-        columns (Mapping[str, Tensor]): Title -> ``(T, H, W)`` labels in
-            ``0..K`` (the same numbering in every column), e.g. the ground
-            truth first.
+        columns (Mapping[str, Tensor]): Title (lines split at newlines, cut
+            to the column width) -> ``(T, H, W)`` labels in ``0..K`` (the
+            same numbering in every column), e.g. the ground truth first.
         frame_indices (Sequence[int]): Input frame number of each row.
         scale (int): Nearest-neighbour upscaling. Defaults to 2.
 
@@ -491,16 +491,23 @@ def draw_label_propagation(frames: torch.Tensor,
     """
     frames = np.asarray(frames)
     height, width = frames.shape[1] * scale, frames.shape[2] * scale
-    gap, header, margin = 4, 18, 30
     names = list(columns)
+    rows = max(len(name.split('\n')) for name in names)
+    gap, header, margin = 4, 4 + 13 * rows, 30
     canvas = np.full((header + len(frames) *
                       (height + gap), margin + len(names) * (width + gap), 3),
                      255,
                      dtype=np.uint8)
     for c, name in enumerate(names):
         x0 = margin + c * (width + gap)
-        cv2.putText(canvas, name[:max(4, width // 7)], (x0 + 1, header - 6),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
+        for i, line in enumerate(name.split('\n')):
+            # as many characters as fit the column
+            while len(line) > 1 and cv2.getTextSize(
+                    line, cv2.FONT_HERSHEY_SIMPLEX, 0.35, 1)[0][0] > width:
+                line = line[:-1]
+            cv2.putText(canvas, line, (x0 + 1, 13 + 13 * i),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1,
+                        cv2.LINE_AA)
         labels = np.asarray(columns[name])
         for r, frame in enumerate(frames):
             y0 = header + r * (height + gap)
@@ -576,7 +583,7 @@ def save_label_propagation_picture(path: str,
                                        len(inds))).round().astype(int))
     columns = {'ground truth': first['gt'][rows].numpy()}
     for name, run in runs.items():
-        columns[f"{name} J={run['j_mean']:.2f}"] = \
+        columns[f"{name}\nJ={run['j_mean']:.2f}"] = \
             run['predictions'][0]['prediction'][rows].numpy()
     image = draw_label_propagation(frames[inds[rows]], columns,
                                    inds[rows].tolist(), scale)
