@@ -8,11 +8,13 @@ import torch
 from constcl_mm.evaluation.downstream.label_propagation import (
     backbone_features, evaluate_label_propagation,
     evaluate_label_propagation_copy, evaluate_label_propagation_pixels,
-    feature_strides, pixel_features, save_label_propagation_picture)
+    feature_strides, input_normalisation, pixel_features,
+    save_label_propagation_picture)
 from constcl_mm.evaluation.functional.label_propagation import (
     labels_from_mask, propagate_labels, propagate_video, region_iou,
     relabel_objects)
 from constcl_mm.models.backbones.resnet3d_y import ResNet3dY
+from constcl_mm.models.data_preprocessors import ConSTCLDataPreprocessor
 
 
 def moving_objects_clip(seed=0,
@@ -203,10 +205,14 @@ def test_backbone_path(tiny_backbone, layer, stride, channels, tmp_path):
     model.backbone = tiny_backbone
     model.train()
     before = tiny_backbone.out_indices
+    state = {k: v.clone() for k, v in tiny_backbone.state_dict().items()}
     result = evaluate_label_propagation(
         model, clips, layer=layer, return_predictions=True)
     assert tiny_backbone.out_indices == before
     assert tiny_backbone.training and model.training
+    # eval mode inside: BN statistics untouched
+    for key, value in tiny_backbone.state_dict().items():
+        assert torch.equal(value, state[key]), key
     assert result['layer'] == layer
     assert result['feature_stride'] == stride
     assert result['frame_stride'] == 2
@@ -247,6 +253,26 @@ def test_edge_frames_replace_the_zero_padding_of_frame_0(tiny_backbone):
     assert not torch.allclose(plain[0], plain[1], atol=1e-2)
     with pytest.raises(ValueError, match='edge_frames must be an int >= 0'):
         backbone_features(tiny_backbone, frames, 'res3', -1)
+
+
+def test_input_normalisation_follows_the_data_preprocessor(tiny_backbone):
+    model = torch.nn.Module()
+    model.backbone = tiny_backbone
+    mean, std = input_normalisation(model)  # no preprocessor: [-1, 1]
+    assert mean.tolist() == [127.5] * 3 and std.tolist() == [127.5] * 3
+    model.data_preprocessor = ConSTCLDataPreprocessor(
+        mean=(0., 10., 20.), std=(255., 128., 64.))
+    mean, std = input_normalisation(model)
+    assert mean.tolist() == [0., 10., 20.]
+    assert std.tolist() == [255., 128., 64.]
+    frames = torch.from_numpy(moving_objects_clip(num_frames=4)['frames'])
+    scaled = backbone_features(model, frames, 'res2')[0]
+    # the default preprocessor: the same features as the bare backbone
+    model.data_preprocessor = ConSTCLDataPreprocessor()
+    plain = backbone_features(model, frames, 'res2')[0]
+    assert torch.allclose(plain,
+                          backbone_features(tiny_backbone, frames, 'res2')[0])
+    assert not torch.allclose(plain, scaled, atol=1e-3)
 
 
 def test_backbone_errors(tiny_backbone):
