@@ -113,6 +113,49 @@ def test_identity_clip_scores_one():
     assert out['iou'].shape == (2, 4)
 
 
+def naive_propagation(feats, first, context, radius, topk, temperature):
+    """Position-by-position reference of :func:`propagate_labels`."""
+    num_frames, _, height, width = feats.shape
+    unit = torch.nn.functional.normalize(feats.double(), dim=1)
+    labels = [first.double()]
+    for t in range(1, num_frames):
+        queue = [0] + list(range(max(1, t - context), t))
+        out = torch.zeros_like(first, dtype=torch.float64)
+        for y in range(height):
+            for x in range(width):
+                cands = []
+                for n in queue:
+                    for v in range(height):
+                        for u in range(width):
+                            if (v - y)**2 + (u - x)**2 <= radius**2:
+                                sim = float(
+                                    unit[t, :, y, x] @ unit[n, :, v, u])
+                                cands.append((sim, labels[n][:, v, u]))
+                cands.sort(key=lambda c: -c[0])
+                best = cands[:topk]
+                w = torch.softmax(
+                    torch.tensor([c[0] for c in best]) / temperature, 0)
+                out[:, y, x] = sum(wi * c[1] for wi, c in zip(w, best))
+        labels.append(out)
+    return torch.stack(labels)
+
+
+def test_vectorised_propagation_equals_the_reference(monkeypatch):
+    from constcl_mm.evaluation.functional import label_propagation as lp
+    torch.manual_seed(0)
+    feats = torch.randn(5, 6, 4, 5)
+    first = torch.softmax(torch.randn(3, 4, 5), 0)
+    expected = naive_propagation(feats, first, 2, 1.5, 4, 0.1)
+    got = propagate_labels(
+        feats, first, context=2, radius=1.5, topk=4, temperature=0.1)
+    assert torch.allclose(got.double(), expected, atol=1e-5)
+    # query rows in chunks give the same labels
+    monkeypatch.setattr(lp, 'AFFINITY_BUDGET', 50)
+    chunked = propagate_labels(
+        feats, first, context=2, radius=1.5, topk=4, temperature=0.1)
+    assert torch.allclose(chunked, got, atol=1e-6)
+
+
 def test_first_frame_labels_are_area_fractions():
     mask = torch.zeros(8, 8, dtype=torch.long)
     mask[0:2, 0:4] = 1
