@@ -122,6 +122,7 @@ setup(
         'constcl-train = constcl_mm.cli:train',
         'constcl-test = constcl_mm.cli:test',
         'constcl-export-backbone = constcl_mm.cli:export_backbone',
+        'constcl-convert-tf-cvrl = constcl_mm.cli:convert_tf_cvrl',
         'constcl-demo = constcl_mm.cli:demo',
         'constcl-get-flops = constcl_mm.cli:get_flops',
         'constcl-plot-curves = constcl_mm.cli:plot_curves',

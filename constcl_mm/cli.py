@@ -19,6 +19,7 @@ TOOLS = {
     'constcl-train': 'train.py',
     'constcl-test': 'test.py',
     'constcl-export-backbone': 'export_backbone.py',
+    'constcl-convert-tf-cvrl': 'convert_tf_cvrl.py',
     'constcl-demo': 'demo.py',
     'constcl-get-flops': 'analysis/get_flops.py',
     'constcl-plot-curves': 'analysis/plot_curves.py',
@@ -53,6 +54,7 @@ def _entry(tool: str):
 train = _entry(TOOLS['constcl-train'])
 test = _entry(TOOLS['constcl-test'])
 export_backbone = _entry(TOOLS['constcl-export-backbone'])
+convert_tf_cvrl = _entry(TOOLS['constcl-convert-tf-cvrl'])
 demo = _entry(TOOLS['constcl-demo'])
 get_flops = _entry(TOOLS['constcl-get-flops'])
 plot_curves = _entry(TOOLS['constcl-plot-curves'])
