@@ -66,11 +66,15 @@ test_pipeline = [
 # Lists and video folders are set by evaluate_linear_probe. In-process
 # loading (num_workers=0): decoding 96-px clips costs little next to the
 # backbone, and a worker process would compete for the 2 cores.
+# LabeledVideoDataset: mmaction2's VideoDataset that refuses, when built, an
+# empty list or a label outside 0..num_classes-1 (naming the file and line)
 train_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        type='LabeledVideoDataset',
+        num_classes=6,
         ann_file='data/synthetic_probe_train/videos.txt',
         data_prefix=dict(video='data/synthetic_probe_train/videos'),
         pipeline=train_pipeline))
@@ -79,6 +83,8 @@ test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
+        type='LabeledVideoDataset',
+        num_classes=6,
         ann_file='data/synthetic_eval/videos.txt',
         data_prefix=dict(video='data/synthetic_eval/videos'),
         pipeline=test_pipeline))

@@ -1,6 +1,7 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 from .ava_kinetics_dataset import MixedAVAKineticsDataset
 from .got10k_pair_dataset import GOT10kPairDataset
+from .labeled_video_dataset import LabeledVideoDataset
 from .otb_dataset import (OTB100_TARGETS, OTB100Dataset, OTBTarget,
                           load_sot_bboxes, parse_otb_infos)
 from .samplers import VideoSampler
@@ -19,5 +20,5 @@ __all__ = [
     'GOT10kPairDataset', 'OTB100Dataset', 'OTB100_TARGETS', 'OTBTarget',
     'load_sot_bboxes', 'parse_otb_infos', 'VideoSampler',
     'MixedAVAKineticsDataset', 'SyntheticVideoDataset', 'SyntheticFrameReader',
-    'SyntheticWorld', 'SyntheticVideo'
+    'SyntheticWorld', 'SyntheticVideo', 'LabeledVideoDataset'
 ]

@@ -77,6 +77,12 @@ def evaluate_linear_probe(
                                     test_video_dir)):
         if not osp.isfile(ann):
             raise FileNotFoundError(f'video list {ann} does not exist')
+        if loader.dataset.get('type') in ('VideoDataset',
+                                          'LabeledVideoDataset'):
+            # labels checked against the classifier when the list is read
+            loader.dataset.update(
+                type='LabeledVideoDataset',
+                num_classes=int(cfg.model.cls_head.num_classes))
         loader.dataset.update(
             ann_file=ann,
             data_prefix=dict(

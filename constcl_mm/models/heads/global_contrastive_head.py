@@ -10,6 +10,29 @@ from ..losses.nt_xent import nt_xent_loss
 from ..utils.precision import autocast_off
 
 
+def checked_temperature(value, head: object, field: str,
+                        paper: float) -> float:
+    """A contrastive temperature as a float > 0, or an error naming the head,
+    the config field and the value.
+
+    Args:
+        value: The configured temperature.
+        head (object): The head, for the message.
+        field (str): Its config field, e.g. ``model.global_head.temperature``.
+        paper (float): The paper's value, for the message.
+    """
+    try:
+        temperature = float(value)
+    except (TypeError, ValueError):
+        temperature = None
+    if temperature is None or not temperature > 0 or \
+            temperature == float('inf'):
+        raise ValueError(
+            f'{type(head).__name__}: temperature must be a number > 0, got '
+            f'{value!r}; set {field} (the paper uses {paper})')
+    return temperature
+
+
 @MODELS.register_module()
 class GlobalContrastiveHead(BaseModule):
     """Global (holistic) branch: MLP projection and NT-Xent
@@ -46,8 +69,8 @@ class GlobalContrastiveHead(BaseModule):
             type='Xavier', layer='Linear', distribution='uniform', bias=0.)
     ) -> None:
         super().__init__(init_cfg=init_cfg)
-        if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+        temperature = checked_temperature(temperature, self,
+                                          'model.global_head.temperature', 0.1)
         self.mlp = projection_mlp(in_channels, hid_channels, out_channels,
                                   num_hidden_layers, norm_cfg)
         self.in_channels = in_channels

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 
 from ..losses.region_infonce import region_infonce_loss
 from ..utils.precision import autocast_off
+from .global_contrastive_head import checked_temperature
 
 
 @MODELS.register_module()
@@ -35,8 +36,8 @@ class RegionContrastiveHead(BaseModule):
                  mask_invalid_targets: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+        temperature = checked_temperature(temperature, self,
+                                          'model.local_head.temperature', 0.2)
         self.temperature = temperature
         self.loss_weight = loss_weight
         self.normalize = normalize
