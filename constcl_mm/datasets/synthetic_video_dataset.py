@@ -32,6 +32,26 @@ class SyntheticFrameReader(BaseFrameReader):
         return self.video.render(inds)[0]
 
 
+class CachedFrameReader(BaseFrameReader):
+    """A frame reader over the rendered frames of one video (an
+    ``(L, H, W, 3)`` slice of :func:`load_or_render_cache`'s array).
+
+    Args:
+        frames (np.ndarray): ``uint8`` ``(L, H, W, 3)``.
+        filename (str): Its name in messages and metainfo.
+        fps (float): Frame rate.
+    """
+
+    def __init__(self, frames: np.ndarray, filename: str, fps: float) -> None:
+        super().__init__(filename)
+        self.frames = frames
+        self.num_frames = int(frames.shape[0])
+        self.fps = fps
+
+    def _read(self, inds: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.frames[np.asarray(inds)])
+
+
 @DATASETS.register_module()
 class SyntheticVideoDataset(BaseDataset):
     """Videos of a :class:`SyntheticWorld`, generated in memory.
@@ -50,6 +70,11 @@ class SyntheticVideoDataset(BaseDataset):
             ``num_frames``, ``frame_size``, ``num_objects``, ``fps``).
         first_index (int): Index of the first video, so that splits of one
             world can be disjoint. Defaults to 0.
+        cache_dir (str, optional): Render the videos once into an ``.npy``
+            file in this folder and read frames from it
+            (:func:`~.world_frame_cache.load_or_render_cache`); the frames
+            are those the renderer gives. Defaults to None (render every
+            read).
         test_mode (bool): Defaults to False.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
     """
@@ -59,6 +84,7 @@ class SyntheticVideoDataset(BaseDataset):
                  pipeline: Sequence[Union[dict, Callable]],
                  world: Optional[Dict] = None,
                  first_index: int = 0,
+                 cache_dir: Optional[str] = None,
                  test_mode: bool = False,
                  **kwargs) -> None:
         if int(num_videos) < 1:
@@ -68,6 +94,8 @@ class SyntheticVideoDataset(BaseDataset):
         self.world = build_world(world)
         self.num_videos = int(num_videos)
         self.first_index = int(first_index)
+        self.cache_dir = cache_dir
+        self._frames = None
         super().__init__(
             ann_file='',
             metainfo=dict(classes=self.world.classes),
@@ -83,12 +111,27 @@ class SyntheticVideoDataset(BaseDataset):
                            self.num_videos)
         ]
 
+    def cached_frames(self) -> np.ndarray:
+        """The memory-mapped frames of every video (rendered on first
+        use)."""
+        if self._frames is None:
+            from .world_frame_cache import load_or_render_cache
+            self._frames = load_or_render_cache(self.world, self.first_index,
+                                                self.num_videos,
+                                                self.cache_dir)
+        return self._frames
+
     def get_data_info(self, idx: int) -> dict:
         """The entry with an open reader of the video."""
         info = super().get_data_info(idx)
         index = info['video_index']
         filename = f'synthetic://{self.world.seed}/{index}'
-        reader = SyntheticFrameReader(self.world.video(index), filename)
+        if self.cache_dir is None:
+            reader = SyntheticFrameReader(self.world.video(index), filename)
+        else:
+            reader = CachedFrameReader(
+                self.cached_frames()[index - self.first_index], filename,
+                self.world.fps)
         info.update(
             filename=filename,
             video_key=filename,

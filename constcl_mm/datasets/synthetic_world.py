@@ -430,9 +430,21 @@ class SyntheticWorld:
             fps=self.fps)
 
 
-def build_world(cfg: Optional[Dict] = None) -> SyntheticWorld:
-    """A :class:`SyntheticWorld` from a config dict (``None``: defaults)."""
+def build_world(cfg: Optional[Dict] = None):
+    """A world from a config dict (``None``: defaults).
+
+    ``type='textures'`` (the default) is :class:`SyntheticWorld`, the first
+    design; ``type='objects'`` is :class:`~.object_world.ObjectWorld`, the
+    shaped-object world of the second learning proof.
+    """
     cfg = dict(cfg or {})
+    kind = cfg.pop('type', 'textures')
+    if kind == 'objects':
+        from .object_world import object_world_from_cfg
+        return object_world_from_cfg(cfg)
+    if kind != 'textures':
+        raise ValueError(f"unknown world type {kind!r}: choose 'textures' "
+                         "or 'objects'")
     unknown = set(cfg) - {
         'seed', 'num_frames', 'frame_size', 'num_objects', 'fps'
     }

@@ -7,4 +7,5 @@ from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
 from .roi_heads import *  # noqa: F401,F403
 from .selfsup import *  # noqa: F401,F403
+from .supervised import *  # noqa: F401,F403
 from .trackers import *  # noqa: F401,F403

@@ -19,6 +19,8 @@ from .tracking_loading import LoadTrackingFrames
 from .video_readers import (BaseFrameReader, DecordReader, OpenCVReader,
                             PyAVReader, RawFrameReader, VideoDecodeError,
                             open_video)
+from .world_boxes import (PackWorldSupervisedInputs, WorldObjectBoxes,
+                          boxes_in_view)
 
 __all__ = [
     'SampleAVAKineticsFrames', 'VideoReaderInit', 'MultiClipDecode',
@@ -31,5 +33,6 @@ __all__ = [
     'PackConSTCLInputs', 'BaseFrameReader', 'DecordReader', 'PyAVReader',
     'OpenCVReader', 'RawFrameReader', 'VideoDecodeError', 'open_video',
     'LoadTrackingFrames', 'SiamFCPairCrop', 'PackSOTInputs',
-    'PackSiamFCPairInputs', 'context_size', 'crop_square'
+    'PackSiamFCPairInputs', 'context_size', 'crop_square', 'WorldObjectBoxes',
+    'PackWorldSupervisedInputs', 'boxes_in_view'
 ]

@@ -1,0 +1,42 @@
+# ConST-CL pretraining data on the object world of the second learning proof
+# (constcl_mm/datasets/object_world.py, docs/learning_proof.md): the Kinetics
+# pretraining pipeline of kinetics400_constcl_pretrain.py minus its
+# VideoReaderInit step, at a laptop-sized crop. Videos 0..num_videos-1 of
+# world seed 0 train; the evaluations use other seeds. The frames are
+# rendered once into an .npy file under `cache_dir` (the same frames the
+# renderer gives; tools/mini_experiment.py points it into its work dir).
+_base_ = ['./kinetics400_constcl_pretrain.py']
+
+dataset_type = 'SyntheticVideoDataset'
+world = dict(
+    type='objects',
+    seed=0,
+    num_frames=48,
+    frame_size=(64, 64),
+    num_objects=(1, 3))
+crop_size = 48
+cache_dir = 'work_dirs/object_world_cache'
+
+# the steps of the Kinetics pipeline changed here, by type
+_changes = dict(
+    MultiViewRandomResizedCrop=dict(scale=crop_size),
+    # the official rule 2 * (size // 10 // 2) + 1 gives 5 at 48 px
+    MultiViewGaussianBlur=dict(kernel_size=5))
+train_pipeline = [
+    dict(s, **_changes.get(s['type'], {})) for s in _base_.train_pipeline
+    if s['type'] != 'VideoReaderInit'
+]
+del _changes
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        num_videos=1024,
+        world=world,
+        cache_dir=cache_dir,
+        pipeline=train_pipeline))

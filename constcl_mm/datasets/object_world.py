@@ -1,0 +1,441 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""A synthetic video world of shaped, textured, moving objects.
+
+The second design of the learning proof's world (docs/learning_proof.md).
+The first design (:mod:`.synthetic_world`) labelled each video by the
+texture of one object among distractors over natural images; a network
+trained *supervised* on that label could not learn it within the budget, so
+it could not rank features. This world is built so that the labels are
+visible to a learned feature and not to pixel statistics:
+
+* **Scene label** (video level): the shape family shared by every object of
+  the video (:data:`SHAPES`: ellipse, square, triangle, cross). Colours,
+  sizes, positions, textures and motions are drawn independently of it, so
+  no colour statistic tells it.
+* **Object category** (region level): shape family x texture family
+  (:data:`TEXTURES`: flat colour or stripes), 8 classes.
+* **Motion class** (region level, per object): :data:`MOTIONS` (translate,
+  rotate, scale, bounce), each with its own random speed and phase.
+* **Ground truth** for every frame and object: the box ``[x1, y1, x2, y2]``
+  of its mask, the visible fraction, and an instance mask of the frame
+  (0 = background, ``m + 1`` = object ``m``, the front-most object wins).
+
+Every object covers 20-50 % of the frame side; objects may overlap (fixed
+depth order). The background is a static low-frequency colour field with a
+random base colour. Each object's colour keeps a luminance contrast of at
+least 0.2 to the background. Frames are rendered on request (about 0.2 ms a
+frame at 64 px); everything is deterministic from ``(seed, index)``. No image
+files are needed.
+"""
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+__all__ = [
+    'SHAPES', 'TEXTURES', 'MOTIONS', 'ObjectWorld', 'ObjectVideo',
+    'ShapeObject', 'category_index'
+]
+
+SHAPES = ('ellipse', 'square', 'triangle', 'cross')
+TEXTURES = ('flat', 'stripes')
+MOTIONS = ('translate', 'rotate', 'scale', 'bounce')
+_PATCH = 48  # mask / texture resolution of an object
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def category_index(shape: int, texture: int) -> int:
+    """Object category of a shape and a texture index (``0 .. 7``)."""
+    return int(shape) * len(TEXTURES) + int(texture)
+
+
+def shape_mask(shape: str,
+               aspect: float = 1.0,
+               size: int = _PATCH) -> np.ndarray:
+    """An anti-aliased mask of a shape family filling a square patch.
+
+    Args:
+        shape (str): One of :data:`SHAPES`.
+        aspect (float): Minor / major axis of the ellipse (other shapes
+            ignore it).
+        size (int): Patch side in pixels.
+
+    Returns:
+        np.ndarray: ``float32`` ``(size, size)`` in ``[0, 1]``.
+    """
+    coords = (np.arange(size, dtype=np.float32) + 0.5) / size * 2 - 1
+    y, x = np.meshgrid(coords, coords, indexing='ij')
+    if shape == 'ellipse':
+        # signed distance (approximate) to the ellipse x^2 + (y/aspect)^2 = r
+        dist = np.sqrt(x**2 + (y / aspect)**2) - 0.92
+    elif shape == 'square':
+        dist = np.maximum(np.abs(x), np.abs(y)) - 0.8
+    elif shape == 'triangle':
+        # equilateral, pointing up, centred on its centroid
+        half = 0.9
+        edges = [
+            y - 0.55 * half * 2 / 1.5,  # bottom edge
+            -(y * 0.5 + x * math.sqrt(3) / 2) - half * 0.5,
+            -(y * 0.5 - x * math.sqrt(3) / 2) - half * 0.5,
+        ]
+        dist = np.maximum.reduce(edges)
+    elif shape == 'cross':
+        bar = 0.3
+        dist = np.minimum(
+            np.maximum(np.abs(x) - 0.9,
+                       np.abs(y) - bar),
+            np.maximum(np.abs(y) - 0.9,
+                       np.abs(x) - bar))
+    else:
+        raise ValueError(f'unknown shape {shape!r}; choose from {SHAPES}')
+    edge = 1.5 / size  # one pixel of soft edge
+    return np.clip(0.5 - dist / edge, 0, 1).astype(np.float32)
+
+
+def _luma(colour: np.ndarray) -> float:
+    return float(colour @ _LUMA)
+
+
+def _contrasting_colour(rng: np.random.RandomState,
+                        background: float) -> np.ndarray:
+    """A random colour whose luminance differs from ``background`` by at
+    least 0.2."""
+    for _ in range(100):
+        colour = rng.uniform(0.0, 1.0, 3).astype(np.float32)
+        if abs(_luma(colour) - background) >= 0.2:
+            return colour
+    return np.full(3, 0.0 if background > 0.5 else 1.0, np.float32)
+
+
+class ShapeObject:
+    """One object: shape, texture, colour and a motion of one class.
+
+    Positions and sizes are fractions of the frame side; ``t`` is the frame
+    index.
+
+    Args:
+        shape (int): Index in :data:`SHAPES`.
+        texture (int): Index in :data:`TEXTURES`.
+        motion (int): Index in :data:`MOTIONS`.
+        background (float): Mean luminance of the background.
+        num_frames (int): Length of the video.
+        rng (RandomState): Draws everything else.
+    """
+
+    def __init__(self, shape: int, texture: int, motion: int,
+                 background: float, num_frames: int,
+                 rng: np.random.RandomState) -> None:
+        self.shape, self.texture, self.motion = shape, texture, motion
+        self.category = category_index(shape, texture)
+        aspect = rng.uniform(0.55, 0.75) if SHAPES[shape] == 'ellipse' else 1
+        self.mask = shape_mask(SHAPES[shape], aspect)
+        self.area = float(self.mask.sum())
+        colour = _contrasting_colour(rng, background)
+        self.texture_rgb = self._texture(colour, rng)
+        ys, xs = np.nonzero(self.mask >= 0.5)
+        corners = np.concatenate([
+            np.stack([xs + dx, ys + dy], axis=1) for dx in (0, 1)
+            for dy in (0, 1)
+        ]).astype(np.float32)
+        self.hull = cv2.convexHull(corners)[:, 0].T.astype(np.float64)
+        self.size0 = rng.uniform(0.25, 0.45)
+        self.centre0 = rng.uniform(0.3, 0.7, 2)
+        self.angle0 = rng.uniform(0, 360)
+        self.num_frames = num_frames
+        self._motion_params(rng)
+
+    def _texture(self, colour: np.ndarray,
+                 rng: np.random.RandomState) -> np.ndarray:
+        patch = np.empty((_PATCH, _PATCH, 3), np.float32)
+        patch[:] = colour
+        if TEXTURES[self.texture] == 'stripes':
+            other = np.clip(colour * 0.35 + rng.uniform(0, 0.65, 3), 0, 1)
+            if abs(_luma(other) - _luma(colour)) < 0.25:
+                other = np.clip(1.0 - colour, 0, 1).astype(np.float32)
+            coords = np.arange(_PATCH, dtype=np.float32) / _PATCH
+            y, x = np.meshgrid(coords, coords, indexing='ij')
+            theta = rng.uniform(0, np.pi)
+            freq = rng.uniform(2.5, 4.5)
+            wave = np.sin(2 * np.pi * freq *
+                          (x * np.cos(theta) + y * np.sin(theta)) +
+                          rng.uniform(0, 2 * np.pi))
+            patch[wave > 0] = other
+        return patch
+
+    def _motion_params(self, rng: np.random.RandomState) -> None:
+        name = MOTIONS[self.motion]
+        length = max(self.num_frames, 1)
+        if name == 'translate':
+            direction = rng.uniform(0, 2 * np.pi)
+            distance = rng.uniform(0.3, 0.55)  # over the whole video
+            self.velocity = distance / length * np.array(
+                [math.cos(direction), math.sin(direction)])
+        elif name == 'rotate':
+            self.spin = rng.choice([-1, 1]) * rng.uniform(5.0, 9.0)
+        elif name == 'scale':
+            self.period = rng.uniform(14, 28)
+            self.phase = rng.uniform(0, 2 * np.pi)
+        else:  # bounce
+            self.period = rng.uniform(12, 22)
+            self.phase = rng.uniform(0, np.pi)
+            self.height = rng.uniform(0.12, 0.2)
+
+    def pose(self, t: float) -> Tuple[np.ndarray, float, float]:
+        """``(centre (2,), size, angle in degrees)`` at frame ``t``."""
+        name = MOTIONS[self.motion]
+        centre, size, angle = self.centre0.copy(), self.size0, self.angle0
+        if name == 'translate':
+            # reflect at the borders of [0.15, 0.85] (a triangle wave)
+            pos = self.centre0 + self.velocity * (t - self.num_frames / 2)
+            lo, span = 0.15, 0.7
+            phase = np.mod(pos - lo, 2 * span)
+            centre = lo + np.where(phase > span, 2 * span - phase, phase)
+        elif name == 'rotate':
+            angle = self.angle0 + self.spin * t
+        elif name == 'scale':
+            size = self.size0 * math.exp(
+                0.3 * math.sin(2 * math.pi * t / self.period + self.phase))
+        else:
+            hop = abs(math.sin(math.pi * t / self.period + self.phase))
+            centre[1] = self.centre0[1] + self.height * (0.5 - hop)
+        return centre, size, angle
+
+    def affine(self, t: float, width: int, height: int) -> np.ndarray:
+        """``(2, 3)`` map from patch pixels to frame pixels."""
+        centre, size, angle = self.pose(t)
+        scale = size * min(width, height) / _PATCH
+        rad = math.radians(angle)
+        lin = scale * np.array([[math.cos(rad), -math.sin(rad)],
+                                [math.sin(rad), math.cos(rad)]])
+        half = np.array([_PATCH / 2, _PATCH / 2])
+        target = centre * np.array([width, height])
+        return np.concatenate([lin, (target - lin @ half)[:, None]], axis=1)
+
+
+class ObjectVideo:
+    """One video of the object world, rendered on request.
+
+    Attributes:
+        label (int): Scene class (the shared shape family, index in
+            :data:`SHAPES`).
+        objects (list[ShapeObject]): Back-to-front depth order.
+        categories (list[int]), motions (list[int]): Per object.
+        hero_index (int): The largest object (the tracking target).
+        num_frames (int), frame_size ((H, W)), fps (float).
+    """
+
+    def __init__(self,
+                 seed: int,
+                 num_frames: int,
+                 frame_size: Tuple[int, int],
+                 num_objects: Tuple[int, int],
+                 fps: float = 25.0) -> None:
+        rng = np.random.RandomState(seed)
+        self.seed = seed
+        self.num_frames = num_frames
+        self.frame_size = tuple(frame_size)
+        self.fps = fps
+        self.label = int(rng.randint(len(SHAPES)))
+        self._background_field(rng)
+        count = rng.randint(num_objects[0], num_objects[1] + 1)
+        self.objects: List[ShapeObject] = [
+            ShapeObject(self.label, rng.randint(len(TEXTURES)),
+                        rng.randint(len(MOTIONS)), self.background_luma,
+                        num_frames, rng) for _ in range(count)
+        ]
+        self.categories = [o.category for o in self.objects]
+        self.motions = [o.motion for o in self.objects]
+        self.hero_index = int(np.argmax([o.size0 for o in self.objects]))
+
+    def _background_field(self, rng: np.random.RandomState) -> None:
+        height, width = self.frame_size
+        base = rng.uniform(0.15, 0.85, 3).astype(np.float32)
+        noise = rng.uniform(-0.12, 0.12, (4, 4, 3)).astype(np.float32)
+        field = cv2.resize(
+            noise, (width, height), interpolation=cv2.INTER_CUBIC)
+        self.background = np.clip(base + field, 0, 1).astype(np.float32)
+        self.background_luma = _luma(base)
+
+    @property
+    def num_objects(self) -> int:
+        return len(self.objects)
+
+    def render(self,
+               inds: Sequence[int],
+               with_masks: bool = False) -> Tuple[np.ndarray, ...]:
+        """Renders frames with their ground truth.
+
+        Args:
+            inds (Sequence[int]): Frame positions in ``[0, num_frames)``.
+            with_masks (bool): Also return the instance masks.
+
+        Returns:
+            tuple: ``frames`` ``uint8`` ``(K, H, W, 3)`` RGB, ``boxes``
+            ``float32`` ``(K, M, 4)`` pixel ``[x1, y1, x2, y2]`` of every
+            object (back to front), ``visibility`` ``float32`` ``(K, M)``
+            and, with ``with_masks``, ``masks`` ``int64`` ``(K, H, W)``
+            (0 = background, ``m + 1`` = object ``m``).
+        """
+        inds = np.asarray(inds, dtype=np.int64)
+        if inds.size and (inds.min() < 0 or inds.max() >= self.num_frames):
+            raise IndexError(f'frame positions {inds.min()}..{inds.max()} '
+                             f'outside [0, {self.num_frames})')
+        height, width = self.frame_size
+        count = self.num_objects
+        frames = np.empty((inds.size, height, width, 3), dtype=np.uint8)
+        boxes = np.zeros((inds.size, count, 4), dtype=np.float32)
+        visibility = np.zeros((inds.size, count), np.float32)
+        masks = np.zeros((inds.size, height, width), np.int64)
+        for k, t in enumerate(inds):
+            frame = self.background.copy()
+            alphas = []
+            for m, obj in enumerate(self.objects):
+                affine = obj.affine(float(t), width, height)
+                alpha = cv2.warpAffine(
+                    obj.mask, affine, (width, height), flags=cv2.INTER_LINEAR)
+                tex = cv2.warpAffine(
+                    obj.texture_rgb,
+                    affine, (width, height),
+                    flags=cv2.INTER_LINEAR)
+                frame = frame * (1 - alpha[..., None]) + tex * alpha[..., None]
+                boxes[k, m] = self._box(obj, affine, width, height)
+                full = obj.area * abs(np.linalg.det(affine[:, :2]))
+                alphas.append((alpha, full))
+                masks[k][alpha >= 0.5] = m + 1
+            visibility[k] = self._visibility(alphas)
+            frames[k] = np.clip(frame * 255 + 0.5, 0, 255).astype(np.uint8)
+        if with_masks:
+            return frames, boxes, visibility, masks
+        return frames, boxes, visibility
+
+    def ground_truth(self, t: int) -> Tuple[np.ndarray, np.ndarray]:
+        """Boxes and visible fractions of every object at frame ``t``,
+        without rendering the frame.
+
+        Returns:
+            tuple: ``boxes`` ``float32`` ``(M, 4)`` pixel ``[x1, y1, x2,
+            y2]`` and ``visibility`` ``float32`` ``(M,)``, as
+            :meth:`render` gives them.
+        """
+        height, width = self.frame_size
+        boxes = np.zeros((self.num_objects, 4), np.float32)
+        alphas = []
+        for m, obj in enumerate(self.objects):
+            affine = obj.affine(float(t), width, height)
+            alpha = cv2.warpAffine(
+                obj.mask, affine, (width, height), flags=cv2.INTER_LINEAR)
+            boxes[m] = self._box(obj, affine, width, height)
+            alphas.append(
+                (alpha, obj.area * abs(np.linalg.det(affine[:, :2]))))
+        return boxes, self._visibility(alphas)
+
+    @staticmethod
+    def _box(obj: ShapeObject, affine: np.ndarray, width: int,
+             height: int) -> np.ndarray:
+        """Frame box of the mask's support (alpha >= 0.5), clipped."""
+        pts = affine[:, :2] @ obj.hull + affine[:, 2:]
+        x1, y1 = pts.min(axis=1)
+        x2, y2 = pts.max(axis=1)
+        return np.array([
+            min(max(x1, 0), width),
+            min(max(y1, 0), height),
+            min(max(x2, 0), width),
+            min(max(y2, 0), height)
+        ],
+                        dtype=np.float32)
+
+    @staticmethod
+    def _visibility(alphas: List[Tuple[np.ndarray, float]]) -> np.ndarray:
+        """Visible fraction of each object: what the objects in front and
+        the frame border leave of its full mask area."""
+        out = np.zeros(len(alphas), dtype=np.float32)
+        front = np.zeros_like(alphas[0][0])
+        for m in range(len(alphas) - 1, -1, -1):
+            alpha, full = alphas[m]
+            out[m] = min(1.0,
+                         float((alpha * (1 - front)).sum()) / max(full, 1e-6))
+            front = front + alpha * (1 - front)
+        return out
+
+
+class ObjectWorld:
+    """A family of object-world videos, deterministic from ``(seed,
+    index)``.
+
+    Args:
+        seed (int): World seed; splits are different seeds.
+        num_frames (int): Frames per video. Defaults to 48.
+        frame_size (tuple[int]): ``(H, W)``. Defaults to ``(64, 64)``.
+        num_objects (tuple[int]): Inclusive range of objects per video.
+            Defaults to ``(1, 3)``.
+        fps (float): Nominal frame rate (for exported files). Defaults to 25.
+    """
+
+    kind = 'objects'
+
+    def __init__(self,
+                 seed: int = 0,
+                 num_frames: int = 48,
+                 frame_size: Sequence[int] = (64, 64),
+                 num_objects: Sequence[int] = (1, 3),
+                 fps: float = 25.0) -> None:
+        if num_frames < 1:
+            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        if len(frame_size) != 2 or min(frame_size) < 16:
+            raise ValueError(
+                f'frame_size must be (H, W) with H, W >= 16, got {frame_size}')
+        if not 1 <= num_objects[0] <= num_objects[1]:
+            raise ValueError('num_objects must be a range (lo, hi) with '
+                             f'1 <= lo <= hi, got {num_objects}')
+        self.seed = int(seed)
+        self.num_frames = int(num_frames)
+        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
+        self.num_objects = (int(num_objects[0]), int(num_objects[1]))
+        self.fps = float(fps)
+
+    @property
+    def classes(self) -> Tuple[str, ...]:
+        """The scene classes (the video label)."""
+        return SHAPES
+
+    @property
+    def category_classes(self) -> Tuple[str, ...]:
+        """The object categories, ``'<shape>-<texture>'``."""
+        return tuple(f'{s}-{t}' for s in SHAPES for t in TEXTURES)
+
+    @property
+    def motion_classes(self) -> Tuple[str, ...]:
+        return MOTIONS
+
+    def video_seed(self, index: int) -> int:
+        """The RNG seed of video ``index`` (distinct across worlds)."""
+        if index < 0:
+            raise IndexError(f'video index must be >= 0, got {index}')
+        return (self.seed * 1_000_033 + int(index) * 7907 + 29) % (2**31 - 1)
+
+    def video(self, index: int) -> ObjectVideo:
+        """Video ``index`` of this world."""
+        return ObjectVideo(
+            self.video_seed(index), self.num_frames, self.frame_size,
+            self.num_objects, self.fps)
+
+    def config(self) -> Dict:
+        return dict(
+            type=self.kind,
+            seed=self.seed,
+            num_frames=self.num_frames,
+            frame_size=self.frame_size,
+            num_objects=self.num_objects,
+            fps=self.fps)
+
+
+def object_world_from_cfg(cfg: Optional[Dict]) -> ObjectWorld:
+    """An :class:`ObjectWorld` from its settings (see its arguments)."""
+    cfg = dict(cfg or {})
+    unknown = set(cfg) - {
+        'seed', 'num_frames', 'frame_size', 'num_objects', 'fps'
+    }
+    if unknown:
+        raise ValueError(f'unknown object-world settings {sorted(unknown)}')
+    return ObjectWorld(**cfg)
