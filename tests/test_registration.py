@@ -156,6 +156,13 @@ def build_cfgs(fx):
         # datasets
         'TwoViewVideoDataset':
         dict(type='TwoViewVideoDataset', ann_file=fx['videos'], pipeline=[]),
+        'LabeledVideoDataset':
+        dict(
+            type='LabeledVideoDataset',
+            ann_file=fx['videos'],
+            pipeline=[],
+            num_classes=2,
+            test_mode=True),
         'TwoViewRawframeDataset':
         dict(
             type='TwoViewRawframeDataset',
