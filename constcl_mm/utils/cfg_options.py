@@ -229,9 +229,17 @@ OptionsDict = Optional[Dict[str, Any]]
 
 def merge_cfg_options(cfg: Config, options: OptionsDict) -> Config:
     """Checks ``options`` (:func:`check_cfg_options`) and merges them into
-    ``cfg`` (list positions allowed, as ``Config.merge_from_dict``)."""
+    ``cfg`` (list positions allowed, as ``Config.merge_from_dict``). A
+    whole float for an integer setting (``train_cfg.max_iters=2e5``) is
+    merged as an int."""
     if options:
         check_cfg_options(cfg, options)
+        options = dict(options)
+        for key, value in options.items():
+            old = _lookup(cfg, key.split('.'))
+            if isinstance(old, int) and not isinstance(old, bool) and \
+                    isinstance(value, float) and value.is_integer():
+                options[key] = int(value)
         cfg.merge_from_dict(options)
     return cfg
 

@@ -135,6 +135,13 @@ def test_accepted_overrides_are_merged(toy_cfg):
         })
     assert toy_cfg.train_cfg.max_iters == 6
     assert toy_cfg.optim_wrapper.optimizer.lr == 1
+    merge_cfg_options(toy_cfg, {
+        'train_cfg.max_iters': 2e5,
+        'optim_wrapper.optimizer.lr': 0.5
+    })
+    assert type(toy_cfg.train_cfg.max_iters) is int
+    assert toy_cfg.train_cfg.max_iters == 200000
+    assert toy_cfg.optim_wrapper.optimizer.lr == 0.5
 
 
 @pytest.mark.parametrize('option, words', [
