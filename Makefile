@@ -3,7 +3,7 @@ VENV ?= $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install lint test test-extra demo clean-venv
+.PHONY: install install-mim lint test test-extra demo check-tf-cvrl clean-venv
 
 install:
 	bash tools/install.sh
@@ -20,6 +20,21 @@ test-extra: install
 
 demo: install
 	$(PY) tools/demo.py
+
+# Opt-in: CVRL's R3D-50 written by the official TF builder (in a TF venv
+# outside the checkout, TF_VENV, created when missing), converted and
+# compared with TF's features (docs/model_zoo.md).
+check-tf-cvrl: install
+	PY=$(PY) bash tools/tf/check_tf_cvrl.sh
+
+# mim (openmim) looks for the package in site-packages, where an editable
+# install has only its metadata: this replaces the editable install of
+# `make install` by a regular one of the checkout (re-run after editing the
+# sources); `make install` afterwards goes back to the editable install.
+install-mim: install
+	$(PY) -m pip install --disable-pip-version-check --no-deps \
+		--no-build-isolation --force-reinstall $(CURDIR)
+	rm -f $(VENV)/.constcl_mm_install
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,20 +21,23 @@ writes into the output folder
 and prints each file's state-dict digest (:func:`state_dict_digest`;
 ``--digest FILE`` prints it for any checkpoint).
 
-``--check`` compares our features with TF's on a clip: from
+``--check`` compares our features with TF's on a clip: TF's from
 ``--tf-outputs FILE.npz`` (``clip`` and ``endpoint_2``..``endpoint_5`` in
-TF's NTHWC layout, as ``tools/tf/cvrl_tf_features.py`` writes them in a TF
-venv), else by running TF here when ``tensorflow`` and
-``tf-models-official`` are importable. It prints the max and relative
+TF's NTHWC layout, as ``tools/tf/cvrl_tf_features.py`` writes them), or
+computed by that script with ``--tf-python`` (the python of a venv with
+tensorflow-cpu and tf-models-official; default: this python when it imports
+tensorflow) on a seeded ``--clip-shape`` clip. It prints the max and relative
 difference per endpoint with TF 'SAME' padding (``ResNet3dY(padding=
 'tf_same')``, exact) and with the symmetric padding of stock ``ResNet3d``,
 and fails when the exact route is off by more than ``--tol``.
 """
 import argparse
+import importlib.util
 import logging
 import os
 import os.path as osp
 import re
+import subprocess
 import sys
 from typing import Dict, Mapping, Tuple
 
@@ -42,7 +45,7 @@ import numpy as np
 import torch
 
 import constcl_mm  # noqa: F401
-from constcl_mm.models.utils.checkpoint import backbone_state_dict
+from constcl_mm.models.utils.checkpoint import R3D50_CFG, backbone_state_dict
 from constcl_mm.models.utils.state_digest import state_dict_digest
 from constcl_mm.models.utils.tf_cvrl import (CVRL_DEFAULTS,
                                              convert_cvrl_backbone,
@@ -98,12 +101,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--tf-outputs', help='npz of a TF run (tools/tf/cvrl_tf_features.py)')
     parser.add_argument(
+        '--tf-python',
+        help='python of a TF venv that runs the TF side of --check (default: '
+        'this one, when it imports tensorflow)')
+    parser.add_argument(
         '--clip-shape',
         type=int,
         nargs=4,
         default=(1, 16, 224, 224),
         metavar=('N', 'T', 'H', 'W'),
-        help='clip of the in-process TF check (seeded, in [-1, 1))')
+        help='clip of the TF check (seeded, uniform in [-1, 1))')
     parser.add_argument(
         '--tol',
         type=float,
@@ -159,28 +166,45 @@ def constcl_init(y_state: Mapping[str, torch.Tensor], y_cfg: dict,
     return model.state_dict()
 
 
-def tf_reference(args,
-                 prefix: str) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
-    """(clip NTHWC, {endpoint: NTHWC}) from --tf-outputs or TF here."""
-    if args.tf_outputs:
-        with np.load(args.tf_outputs) as data:
-            return data['clip'], {k: data[f'endpoint_{k}'] for k in ENDPOINTS}
-    try:
-        import tensorflow as tf
-    except ImportError:
-        sys.exit('--check: TensorFlow is not importable here. In a venv with '
-                 'tensorflow-cpu and tf-models-official run\n  python '
-                 f'tools/tf/cvrl_tf_features.py {prefix} feats.npz\nand pass '
-                 '--tf-outputs feats.npz (make check-tf-cvrl does both)')
-    sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), 'tf'))
-    from cvrl_tf import build_cvrl_backbone, endpoints
+def tf_python(args) -> str:
+    """The interpreter that runs the TF side: ``--tf-python``, else this
+    one when it can import TensorFlow."""
+    if args.tf_python:
+        return args.tf_python
+    if importlib.util.find_spec('tensorflow') is not None:
+        return sys.executable
+    sys.exit('--check: TensorFlow is not importable here. Give the python '
+             'of a venv with tensorflow-cpu and tf-models-official '
+             '(tools/tf/requirements.txt) as --tf-python, or the outputs of '
+             'tools/tf/cvrl_tf_features.py as --tf-outputs')
 
-    from constcl_mm.testing.cvrl_weights import random_clip
-    n, t, h, w = args.clip_shape
-    model = build_cvrl_backbone((t, h, w, 3))
-    tf.train.Checkpoint(backbone=model).restore(prefix).expect_partial()
-    clip = random_clip((n, t, h, w, 3), args.seed)
-    return clip, endpoints(model, clip)
+
+def tf_reference(args, prefix: str,
+                 cfg: Mapping) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
+    """(clip NTHWC, {endpoint: NTHWC}) from --tf-outputs, or computed by
+    tools/tf/cvrl_tf_features.py with the TF python."""
+    path = args.tf_outputs
+    if not path:
+        if cfg == R3D50_CFG:
+            extra = []
+        elif cfg.get('stage_blocks') == (1, 2, 2,
+                                         1) and cfg.get('base_channels') == 4:
+            extra = ['--reduced']  # the golden of tests/data/tf_cvrl
+        else:
+            sys.exit('--check: the TF side builds CVRL\'s R3D-50 (or the '
+                     f'reduced golden), not {cfg}; pass --tf-outputs')
+        path = osp.join(args.out_dir, 'tf_outputs.npz')
+        script = osp.join(
+            osp.dirname(osp.abspath(__file__)), 'tf', 'cvrl_tf_features.py')
+        cmd = [
+            tf_python(args), script, prefix, path, '--seed',
+            str(args.seed), '--clip-shape', *map(str, args.clip_shape)
+        ] + extra
+        print('TF: ' + ' '.join(cmd))
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+        subprocess.run(cmd, check=True, env=env)
+    with np.load(path) as data:
+        return data['clip'], {k: data[f'endpoint_{k}'] for k in ENDPOINTS}
 
 
 def our_features(state: Mapping[str, torch.Tensor], cfg: Mapping,
@@ -217,7 +241,7 @@ def compare(ours: Mapping[str, np.ndarray],
 
 def check(args, prefix: str, stock: Tuple[dict, dict],
           exact: Tuple[dict, dict]) -> bool:
-    clip, theirs = tf_reference(args, prefix)
+    clip, theirs = tf_reference(args, prefix, stock[1])
     print(f'check on a clip of {tuple(clip.shape)} (N, T, H, W, C), '
           'eval-mode BN, fp32:')
     rows = [('tf_same (ResNet3dY)', exact), ('symmetric (ResNet3d)', stock)]

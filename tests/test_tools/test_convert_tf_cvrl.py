@@ -128,3 +128,13 @@ def test_unknown_checkpoint_lists_the_folder(tool, capsys):
     with pytest.raises(TFCheckpointError, match='cvrl_reduced_backbone-1'):
         run(tool, capsys, osp.join(folder, 'r3d_1x_k400_200ep_backbone-1'),
             'unused')
+
+
+def test_check_without_tf_names_the_options(tool, tmp_path, capsys):
+    if importlib.util.find_spec('tensorflow') is not None:
+        pytest.skip('TensorFlow is importable: --check would run it')
+    with pytest.raises(SystemExit) as exit_info:
+        run(tool, capsys, data_path('tf_cvrl', 'cvrl_reduced'), tmp_path,
+            '--check', '--clip-shape', 1, 16, 40, 32)
+    assert '--tf-python' in str(exit_info.value.code)
+    assert '--tf-outputs' in str(exit_info.value.code)
