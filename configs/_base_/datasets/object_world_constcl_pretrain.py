@@ -19,7 +19,10 @@ cache_dir = 'work_dirs/object_world_cache'
 
 # the steps of the Kinetics pipeline changed here, by type
 _changes = dict(
-    MultiViewRandomResizedCrop=dict(scale=crop_size),
+    # aspect ratios of 3/4-4/3 (the Inception crop; the official 1/2-2 makes
+    # squares of rectangles and ellipses of circles: the shape is the label)
+    MultiViewRandomResizedCrop=dict(
+        scale=crop_size, aspect_ratio_range=(3 / 4, 4 / 3)),
     # the official rule 2 * (size // 10 // 2) + 1 gives 5 at 48 px
     MultiViewGaussianBlur=dict(kernel_size=5))
 train_pipeline = [
