@@ -97,6 +97,11 @@ def parse_args() -> argparse.Namespace:
         help='training iterations of every model (default: the configs)')
     parser.add_argument(
         '--work-dir', default=osp.join('work_dirs', 'mini_experiment'))
+    parser.add_argument(
+        '--pretrain-videos',
+        type=int,
+        default=None,
+        help='training videos of world 0 (default: the configs, 1024)')
     parser.add_argument('--probe-train-videos', type=int, default=256)
     parser.add_argument('--probe-test-videos', type=int, default=192)
     parser.add_argument('--labelprop-videos', type=int, default=32)
@@ -125,8 +130,12 @@ def world_config() -> Dict:
     return dict(Config.fromfile(CONFIGS['constcl_ctx5']).world)
 
 
-def pretrain(name: str, seed: int, iters: Optional[int], work_dir: str,
-             cache_dir: str) -> Dict:
+def pretrain(name: str,
+             seed: int,
+             iters: Optional[int],
+             work_dir: str,
+             cache_dir: str,
+             num_videos: Optional[int] = None) -> Dict:
     """Runs one training; returns its checkpoint and training curves."""
     from mmengine.config import Config
 
@@ -135,6 +144,8 @@ def pretrain(name: str, seed: int, iters: Optional[int], work_dir: str,
     cfg.work_dir = work_dir
     cfg.randomness = dict(seed=seed)
     cfg.train_dataloader.dataset.cache_dir = cache_dir
+    if num_videos is not None:
+        cfg.train_dataloader.dataset.num_videos = num_videos
     if iters is not None:
         cfg.train_cfg.max_iters = iters
         cfg.train_cfg.val_interval = iters
@@ -537,7 +548,8 @@ def main() -> None:
             checkpoint = None
             if name != 'random':
                 run = load_pretraining(run_dir) if args.reuse_pretraining \
-                    else pretrain(name, seed, args.iters, run_dir, cache_dir)
+                    else pretrain(name, seed, args.iters, run_dir, cache_dir,
+                                  args.pretrain_videos)
                 checkpoint = run['checkpoint']
                 curves[name].append(run['curves'])
                 seconds[name].append(run['seconds'])

@@ -1,0 +1,34 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""tools/mini_experiment.py runs end to end on a handful of videos and
+writes its tables, intervals, controls and pictures."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def test_mini_experiment_smoke(tmp_path):
+    work = str(tmp_path / 'mini')
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools',
+                 'mini_experiment.py'), '--seeds', '0', '1', '--models',
+        'random', 'supervised', '--iters', '2', '--pretrain-videos', '40',
+        '--probe-train-videos', '20', '--probe-test-videos', '12',
+        '--labelprop-videos', '2', '--labelprop-size', '64', '--corr-videos',
+        '4', '--skip-tracking', '--work-dir', work
+    ]
+    subprocess.run(cmd, check=True, cwd=str(tmp_path), timeout=600)
+    with open(osp.join(work, 'results.json')) as f:
+        res = json.load(f)
+    row = res['table']['supervised']['scene_top1']
+    assert row['n'] == 2 and row['lo'] <= row['mean'] <= row['hi']
+    assert set(res['controls']) >= {'pixels', 'majority', 'copy'}
+    assert 'labelprop_j' in res['table']['random']
+    for name in ('results.md', 'scores.png', 'curves.png',
+                 'label_propagation.png'):
+        assert osp.isfile(osp.join(work, name)), name
+    text = open(osp.join(work, 'results.md')).read()
+    assert 'supervised (upper bound)' in text and '*majority class*' in text
