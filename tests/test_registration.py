@@ -118,6 +118,11 @@ def build_cfgs(fx):
                 in_channels=64,
                 attention_cfg=dict(tx_channels=8)),
             local_head=dict(type='RegionContrastiveHead')),
+        'WorldSupervised':
+        dict(
+            type='WorldSupervised',
+            backbone=dict(
+                R3D_TINY, branches=('global', 'local'), out_indices=(3, 4))),
         'LinearProbeHead':
         dict(type='LinearProbeHead', num_classes=3, in_channels=64),
         'SiamFCHead':
@@ -221,6 +226,10 @@ def build_cfgs(fx):
         dict(type='ProposalRegionBoxes', proposal_file=fx['proposals']),
         'PackConSTCLInputs':
         dict(type='PackConSTCLInputs'),
+        'WorldObjectBoxes':
+        dict(type='WorldObjectBoxes', world=dict(type='objects')),
+        'PackWorldSupervisedInputs':
+        dict(type='PackWorldSupervisedInputs'),
         'LoadTrackingFrames':
         dict(type='LoadTrackingFrames'),
         'SiamFCPairCrop':
