@@ -1,10 +1,13 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
 """A NaN/Inf loss stops the run with the last good checkpoint intact."""
+import os.path as osp
+import socket
+import subprocess
+import sys
+
 import pytest
 import torch
-from helpers.reliability import TOY_CFG, TRAIN, run_python
-from helpers.toy_modules import ToyRegressor
-from mmaction.registry import MODELS
+from helpers.reliability import REPO_ROOT, TOY_CFG, TRAIN, run_env, run_python
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -34,26 +37,6 @@ def test_exploding_lr_stops_before_saving_nan_weights(tmp_path):
     assert all(
         torch.isfinite(v).all() for v in ckpt['state_dict'].values()
         if v.is_floating_point())
-
-
-@MODELS.register_module()
-class NaNAtCallsRegressor(ToyRegressor):
-    """The toy regressor whose loss is NaN at the given calls (1-based),
-    after a forward pass that put NaN into the BN statistics."""
-
-    def __init__(self, nan_calls=(), **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.nan_calls, self.calls = set(nan_calls), 0
-
-    def forward(self, inputs, data_samples=None, mode='loss'):
-        if mode == 'loss':
-            self.calls += 1
-            if self.calls in self.nan_calls:
-                x = torch.stack(inputs) if isinstance(inputs, list) \
-                    else inputs
-                self.bn(x.float() * float('nan'))
-                return dict(loss=self.linear(x.float()).sum() * float('nan'))
-        return super().forward(inputs, data_samples, mode)
 
 
 def toy_runner(work_dir, iters=6, nan_calls=(), **hook):
@@ -135,3 +118,35 @@ def test_bad_arguments_are_refused():
         NonFiniteLossHook(action='ignore')
     with pytest.raises(ValueError, match='max_skips'):
         NonFiniteLossHook(max_skips=-1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_a_nan_on_one_process_is_skipped_by_every_process(tmp_path):
+    """Rank 1 alone has a NaN loss at its 3rd step: both processes skip that
+    step (one all-reduced flag), so neither waits in a gradient all-reduce
+    the other never joins, and the weights stay equal."""
+    work = tmp_path / 'dist'
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools',
+                 'dist_train.sh'), TOY_CFG, '2', '--work-dir',
+        str(work), '--cfg-options', 'model.type=NaNAtCallsRegressor',
+        'model.nan_calls=[3]', 'model.nan_rank=1',
+        "default_hooks.non_finite_loss.action='skip'"
+    ],
+                          env=run_env(
+                              PORT=str(_free_port()), PYTHON=sys.executable),
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = next(work.glob('*/*.log')).read_text()
+    assert 'Skipped the optimizer step (1/10' in log
+    assert 'non-finite loss at iteration 3/4' in log
+    ckpt = torch.load(work / 'iter_4.pth', weights_only=True)
+    assert ckpt['message_hub']['runtime_info']['non_finite_skips'] == 1
