@@ -56,6 +56,8 @@ def parse_args() -> argparse.Namespace:
     from constcl_mm.utils.device_args import (add_device_arguments,
                                               apply_device_arguments)
     add_device_arguments(parser)
+    from constcl_mm.utils.run_args import add_run_arguments
+    add_run_arguments(parser)  # --smoke, --pipeline-set
     args = parser.parse_args()
     apply_device_arguments(args)
     return args
@@ -87,6 +89,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         else:
             cfg.test_evaluator = [cfg.test_evaluator, dump_metric]
     cfg.launcher = args.launcher
+    from constcl_mm.utils.run_args import apply_run_arguments
+    apply_run_arguments(cfg, args)  # before --cfg-options, which wins
     merge_cfg_options(cfg, args.cfg_options)
     if args.amp_dtype is not None and not args.amp:
         raise ValueError('--amp-dtype needs --amp')

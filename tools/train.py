@@ -70,6 +70,8 @@ def parse_args() -> argparse.Namespace:
     from constcl_mm.utils.device_args import (add_device_arguments,
                                               apply_device_arguments)
     add_device_arguments(parser)
+    from constcl_mm.utils.run_args import add_run_arguments
+    add_run_arguments(parser)  # --smoke, --pipeline-set
     args = parser.parse_args()
     apply_device_arguments(args)
     return args
@@ -114,6 +116,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             cfg.randomness.deterministic = True
         if args.diff_rank_seed:
             cfg.randomness.diff_rank_seed = True
+    from constcl_mm.utils.run_args import apply_run_arguments
+    apply_run_arguments(cfg, args)  # before --cfg-options, which wins
     merge_cfg_options(cfg, args.cfg_options)
     return adapt_cfg_to_machine(cfg)
 
@@ -132,7 +136,7 @@ def main() -> None:
     cfg = merge_args(cfg, args)
     # one run per work dir: taken on rank 0 before the runner writes
     with work_dir_lock(cfg.work_dir, take_over=args.take_over_lock):
-        build_runner(cfg).train()
+        build_runner(cfg, training=True).train()
     finish_distributed()
 
 

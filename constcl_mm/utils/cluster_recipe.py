@@ -161,3 +161,23 @@ def recipe_table(gpu_counts: List[int] = (8, 16, 32, 64, 128),
             row += f' {r.official_lr:g} |'
         rows.append(row)
     return '\n'.join(rows)
+
+
+#: the per-cluster pretraining configs (GPUs -> path; 32 GB cards, the
+#: recipe of :func:`cluster_recipe`; those of 8 and 16 GPUs need ``--amp``)
+CLUSTER_CONFIGS = {
+    8: 'configs/constcl/constcl_r3d50y_8xb64-16x2x2-400k_kinetics400.py',
+    16: 'configs/constcl/constcl_r3d50y_16xb64-16x2x2-200k_kinetics400.py',
+    32: 'configs/constcl/constcl_r3d50y_32xb32-16x2x2-200k_kinetics400.py',
+    64: 'configs/constcl/constcl_r3d50y_64xb16-16x2x2-200k_kinetics400.py',
+    128: 'configs/constcl/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400.py',
+}
+
+
+def cluster_config(gpus: int) -> Optional[str]:
+    """The per-cluster config for ``gpus`` GPUs (with `` --amp`` where it
+    needs it), or None when there is none."""
+    path = CLUSTER_CONFIGS.get(int(gpus))
+    if path is None:
+        return None
+    return path + (' with --amp' if cluster_recipe(int(gpus)).amp else '')

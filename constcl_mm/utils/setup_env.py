@@ -69,12 +69,23 @@ def set_work_dir(cfg: Config,
     return cfg
 
 
-def build_runner(cfg: Config) -> Runner:
-    """The default Runner, or ``runner_type`` from the registry."""
+def build_runner(cfg: Config, training: bool = False) -> Runner:
+    """The default Runner, or ``runner_type`` from the registry.
+
+    Settings that depend on each other are resolved or refused first (the
+    region-box source and the region loss's masking); with ``training`` the
+    LR is checked against the run's global batch (a warning).
+    """
+    from .run_checks import check_lr_batch, resolve_region_box_settings
+    resolve_region_box_settings(cfg)
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    from mmaction.registry import RUNNERS
-    return RUNNERS.build(cfg)
+        runner = Runner.from_cfg(cfg)
+    else:
+        from mmaction.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    if training:
+        check_lr_batch(runner)
+    return runner
 
 
 def finish_distributed() -> None:

@@ -170,7 +170,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         targets=names,
         num_neighbors=0,
         data_root=args.data_root,
-        data_prefix=dict(img_path=args.data_root))
+        # relative to data_root (mmengine joins the two; a relative root
+        # given twice would double)
+        data_prefix=dict(img_path=''))
     failed = dataset.metainfo.get('failed_targets') or {}
     if failed:
         raise FileNotFoundError('; '.join(f'sequence {name}: {why}'

@@ -136,6 +136,9 @@ class WarmupCosineLR(LRSchedulerMixin, _ParamScheduler):
         self.eta_min_ratio = eta_min_ratio
         self.warmup_iters: Optional[int] = None
         self._resolve_warmup(end - begin, iters_per_epoch=None)
+        if self.warmup_iters is not None and end < INF:
+            self.begin, self.end = begin, end
+            self._check_fits(iters_per_epoch=None)
         super().__init__(
             optimizer,
             begin=begin,
@@ -178,11 +181,33 @@ class WarmupCosineLR(LRSchedulerMixin, _ParamScheduler):
             raise ValueError(
                 f'WarmupCosineLR: warmup={self.warmup} needs the epoch '
                 'length (iterations per pass over the training set)')
+        self._check_fits(iters_per_epoch)
+
+    def _check_fits(self, iters_per_epoch: Optional[float]) -> None:
+        """Raises when the resolved warmup is not shorter than the run."""
         if not 0 <= self.warmup_iters < self.total_iters:
             raise ValueError(
                 f'WarmupCosineLR: the warmup ({self.warmup} = '
                 f'{self.warmup_iters} steps) must be shorter than the run '
-                f'({self.total_iters} steps)')
+                f'({self.total_iters} steps of train_cfg): '
+                f'{self.fitting_warmup(iters_per_epoch)}')
+
+    def fitting_warmup(self, iters_per_epoch: Optional[float]) -> str:
+        """The setting that gives this run a warmup of 5 % of its steps
+        (at least 1, shorter than the run), for the error message."""
+        (kind, _), = self.warmup.items()
+        steps = max(1, self.total_iters // 20) if self.total_iters > 1 else 0
+        if kind == 'epochs' and iters_per_epoch:
+            value = f'{steps / iters_per_epoch:.3g}'
+        elif kind == 'ratio':
+            kind, value = 'ratio', f'{steps / self.total_iters:.3g}'
+        else:
+            kind, value = 'iters', str(steps)
+        return (f'set param_scheduler.warmup.{kind}={value} (= {steps} '
+                f'steps; 0 for none; param_scheduler.<i>.warmup.{kind} when '
+                'param_scheduler is a list), or use --smoke, which fits the '
+                'warmup to a short run. The warmup stays in its own unit '
+                'when train_cfg.max_iters changes.')
 
     def factor(self, step: int) -> float:
         """The LR multiplier at ``step`` (0-based, relative to ``begin``)."""
