@@ -33,6 +33,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from .synthetic_world import SyntheticVideo, SyntheticWorld
+
 __all__ = [
     'SHAPES', 'TEXTURES', 'MOTIONS', 'ObjectWorld', 'ObjectVideo',
     'ShapeObject', 'category_index'
@@ -330,20 +332,9 @@ class ObjectVideo:
                 (alpha, obj.area * abs(np.linalg.det(affine[:, :2]))))
         return boxes, self._visibility(alphas)
 
-    @staticmethod
-    def _box(obj: ShapeObject, affine: np.ndarray, width: int,
-             height: int) -> np.ndarray:
-        """Frame box of the mask's support (alpha >= 0.5), clipped."""
-        pts = affine[:, :2] @ obj.hull + affine[:, 2:]
-        x1, y1 = pts.min(axis=1)
-        x2, y2 = pts.max(axis=1)
-        return np.array([
-            min(max(x1, 0), width),
-            min(max(y1, 0), height),
-            min(max(x2, 0), width),
-            min(max(y2, 0), height)
-        ],
-                        dtype=np.float32)
+    #: frame box of the mask's support (alpha >= 0.5), clipped: the rule of
+    #: the texture world
+    _box = staticmethod(SyntheticVideo._box)
 
     @staticmethod
     def _visibility(alphas: List[Tuple[np.ndarray, float]]) -> np.ndarray:
@@ -359,7 +350,7 @@ class ObjectVideo:
         return out
 
 
-class ObjectWorld:
+class ObjectWorld(SyntheticWorld):
     """A family of object-world videos, deterministic from ``(seed,
     index)``.
 
@@ -380,19 +371,7 @@ class ObjectWorld:
                  frame_size: Sequence[int] = (64, 64),
                  num_objects: Sequence[int] = (1, 3),
                  fps: float = 25.0) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
-        if len(frame_size) != 2 or min(frame_size) < 16:
-            raise ValueError(
-                f'frame_size must be (H, W) with H, W >= 16, got {frame_size}')
-        if not 1 <= num_objects[0] <= num_objects[1]:
-            raise ValueError('num_objects must be a range (lo, hi) with '
-                             f'1 <= lo <= hi, got {num_objects}')
-        self.seed = int(seed)
-        self.num_frames = int(num_frames)
-        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
-        self.num_objects = (int(num_objects[0]), int(num_objects[1]))
-        self.fps = float(fps)
+        super().__init__(seed, num_frames, frame_size, num_objects, fps)
 
     @property
     def classes(self) -> Tuple[str, ...]:
