@@ -22,8 +22,6 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO_CONFIG = osp.join(
     ROOT, 'configs', 'mini',
@@ -52,6 +50,7 @@ def embedded_videos() -> list:
 
 
 def parse_args() -> argparse.Namespace:
+    from constcl_mm.utils.cfg_options import CfgOptionsAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--videos',
@@ -76,7 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings, e.g. optim_wrapper.optimizer.lr=0.01')
     return parser.parse_args()
 
@@ -144,6 +143,7 @@ def main() -> None:
 
     from constcl_mm.engine import enable_amp
     from constcl_mm.utils import adapt_cfg_to_machine
+    from constcl_mm.utils.cfg_options import merge_cfg_options
     with_videos = args.videos is not None
     config = args.config or (VIDEO_DEMO_CONFIG if with_videos else DEMO_CONFIG)
     os.makedirs(args.work_dir, exist_ok=True)
@@ -159,8 +159,7 @@ def main() -> None:
         cfg.train_cfg.max_iters = args.iters
         cfg.train_cfg.val_interval = args.iters
         cfg.default_hooks.checkpoint.interval = args.iters
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     if args.amp:
         enable_amp(cfg)
     adapt_cfg_to_machine(cfg)

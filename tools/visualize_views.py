@@ -29,7 +29,7 @@ import numpy as np
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from mmengine.config import DictAction
+    from constcl_mm.utils.cfg_options import CfgOptionsAction
     parser = argparse.ArgumentParser(
         description='draw the two augmented views and their region boxes')
     parser.add_argument('config', help='config with a train_dataloader')
@@ -63,7 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings')
     return parser.parse_args(argv)
 
@@ -258,10 +258,10 @@ def main(argv=None) -> int:
     from mmengine.registry import init_default_scope
 
     import constcl_mm  # noqa: F401 - registers the transforms and models
+    from constcl_mm.utils.cfg_options import merge_cfg_options
     torch.set_num_threads(1)
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     if 'train_dataloader' not in cfg:
         sys.exit(f'{args.config} has no train_dataloader')

@@ -16,11 +16,12 @@ per view), backbone, heads and neck. FLOPs are about 2x MACs.
 import argparse
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 
 def parse_args() -> argparse.Namespace:
+    from constcl_mm.utils.cfg_options import CfgOptionsAction
     parser = argparse.ArgumentParser(description='Parameters and MACs')
     parser.add_argument('config', help='config file')
     parser.add_argument(
@@ -33,7 +34,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings')
     parser.add_argument(
         '--boxes',
@@ -76,8 +77,8 @@ def pretrain_forward_macs(model, shape, num_boxes: int):
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    from constcl_mm.utils.cfg_options import merge_cfg_options
+    merge_cfg_options(cfg, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     from mmaction.registry import MODELS
 
