@@ -11,6 +11,14 @@
 #                 train_dataloader.dataset.pipeline.5.num_boxes=16
 # (index 5 is the GenerateRegionBoxes step below; proposals also need
 # `proposal_file=...`).
+#
+# The colour ops have apply_on='auto': on a machine with CUDA they only draw
+# their parameters in the loader workers and the model's data preprocessor
+# applies them to the batch on the GPU (same draws, same output to 1/255);
+# without CUDA they run here on the CPU. The fast loader (decoding only the
+# needed keyframe runs, converting only the pixels the crop reads) is
+# configs/constcl/constcl_r3d50y_128xb8-16x2x2-200k_kinetics400_fast-loader.py
+# (docs/pretraining.md, "Data loading").
 dataset_type = 'TwoViewVideoDataset'
 data_root = 'data/kinetics400/videos_train'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -35,16 +43,21 @@ train_pipeline = [
     # Boxes on the final geometry, before the colour ops (index 5). Add
     # `diagonal_artifact=True` to reproduce the official graph-mode boxes.
     dict(type='GenerateRegionBoxes', box_type='random', num_boxes=8),
-    dict(type='MultiViewColorJitter', prob=0.8, strength=1.0),
-    dict(type='MultiViewGrayscale', prob=0.2),
+    dict(type='MultiViewColorJitter', prob=0.8, strength=1.0, apply_on='auto'),
+    dict(type='MultiViewGrayscale', prob=0.2, apply_on='auto'),
     # view 1 always blurred, view 2 with p = 0.1
     dict(
         type='MultiViewGaussianBlur',
         prob=(1.0, 0.1),
         kernel_size=23,
-        sigma_range=(0.1, 2.0)),
+        sigma_range=(0.1, 2.0),
+        apply_on='auto'),
     # view 2 only
-    dict(type='MultiViewSolarize', prob=(0.0, 0.2), threshold=0.5),
+    dict(
+        type='MultiViewSolarize',
+        prob=(0.0, 0.2),
+        threshold=0.5,
+        apply_on='auto'),
     dict(type='PackConSTCLInputs'),
 ]
 

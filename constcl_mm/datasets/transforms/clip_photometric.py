@@ -10,6 +10,14 @@ contrast mean are taken over the whole clip (the official code reshapes the
 clip into one tall ``(T*H, W, C)`` image). Probabilities are given for all
 views at once or per view (view 1 first), which is how the blur and
 solarisation asymmetry between the views is configured.
+
+With ``apply_on='device'`` (or ``'auto'`` when CUDA is available) a
+transform only draws its parameters, with the same random numbers in the
+same order, records them in ``results['photometric_ops']`` and leaves the
+views ``uint8``; :class:`~constcl_mm.models.ConSTCLDataPreprocessor` applies
+them to the whole batch on the accelerator
+(:mod:`constcl_mm.models.data_preprocessors.batch_photometric`), so that
+loader workers only decode and crop.
 """
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -18,7 +26,27 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from .view_utils import ProbType, check_probs, float_views, probs_for_views
+from .view_utils import (ProbType, check_probs, float_views, get_views,
+                         probs_for_views)
+
+#: Where the photometric transforms run (see the module docstring).
+APPLY_ON = ('cpu', 'device', 'auto')
+
+
+def resolve_apply_on(apply_on: str) -> str:
+    """``'cpu'`` or ``'device'``; ``'auto'`` is ``'device'`` with CUDA.
+
+    Resolved when the transform is built (in the main process, before the
+    loader workers start).
+    """
+    if apply_on not in APPLY_ON:
+        raise ValueError(f'apply_on must be one of {APPLY_ON}, got '
+                         f'{apply_on!r}')
+    if apply_on == 'auto':
+        import torch
+        return 'device' if torch.cuda.is_available() else 'cpu'
+    return apply_on
+
 
 #: Luma weights of ``tf.image.rgb_to_grayscale``.
 GRAY_WEIGHTS = np.array([0.2989, 0.5870, 0.1140], dtype=np.float32)
@@ -85,22 +113,31 @@ _JITTER_OPS = dict(
 class PerViewTransform(BaseTransform):
     """Base of the photometric transforms: views chosen with a probability.
 
-    :meth:`transform` converts the views to ``float32`` in ``[0, 1]``
-    (:func:`float_views`), expands ``prob`` to one probability per view and
-    stores what :meth:`apply` returns under ``results[result_key]``.
-    Subclasses draw their random numbers in :meth:`apply`, in the order the
-    official ops draw them.
+    :meth:`transform` expands ``prob`` to one probability per view, draws
+    the parameters of every view (:meth:`draw`, in the order the official
+    ops draw their random numbers) and stores them under
+    ``results[result_key]``; on the CPU it then converts the views to
+    ``float32`` in ``[0, 1]`` (:func:`float_views`) and applies them
+    (:meth:`apply_params`); deferred to the device it appends
+    :meth:`device_op` to ``results['photometric_ops']`` instead.
 
     Args:
         prob (float | Sequence[float]): Probability for every view, or one
             per view (view 1 first).
+        apply_on (str): ``'cpu'`` (default), ``'device'`` (the data
+            preprocessor applies the drawn parameters) or ``'auto'``
+            (``'device'`` when CUDA is available).
     """
 
     #: The key that records, per view, what was applied.
     result_key = ''
+    #: The op name in ``photometric_ops`` (batch_photometric.DEVICE_OPS).
+    device_name = ''
 
-    def __init__(self, prob: ProbType) -> None:
+    def __init__(self, prob: ProbType, apply_on: str = 'cpu') -> None:
         self.prob = check_probs(prob, f'{type(self).__name__}.prob')
+        self.apply_on = apply_on
+        self.deferred = resolve_apply_on(apply_on) == 'device'
 
     def transform(self, results: Dict) -> Dict:
         """Applies the transform to the chosen views of ``results['imgs']``.
@@ -113,17 +150,48 @@ class PerViewTransform(BaseTransform):
             ``result_key`` added.
         """
         name = type(self).__name__
-        imgs = float_views(results, name)
+        if self.deferred:
+            imgs = get_views(results, name)
+        else:
+            if results.get('photometric_ops'):
+                raise ValueError(
+                    f'{name} runs on the CPU after photometric transforms '
+                    'deferred to the device: give every photometric '
+                    "transform the same apply_on ('cpu', 'device' or "
+                    "'auto')")
+            imgs = float_views(results, name)
         probs = probs_for_views(self.prob, imgs.shape[0], f'{name}.prob')
-        results[self.result_key] = self.apply(imgs, probs)
+        record = self.draw(imgs.shape, probs)
+        results[self.result_key] = record
+        if self.deferred:
+            op = dict(type=self.device_name)
+            op.update(self.device_op(record, imgs.shape))
+            results.setdefault('photometric_ops', []).append(op)
+        else:
+            self.apply_params(imgs, record)
         return results
 
     def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> Any:
-        """Changes the chosen views of ``imgs`` ``(V, T, H, W, C)`` in place.
+        """Draws and applies the parameters to ``imgs`` ``(V, T, H, W, C)``
+        (float32, in place).
 
         Returns:
             What the transform records per view under ``result_key``.
         """
+        record = self.draw(imgs.shape, probs)
+        self.apply_params(imgs, record)
+        return record
+
+    def draw(self, shape: Tuple[int, ...], probs: Tuple[float, ...]) -> Any:
+        """Draws the parameters of every view of views of ``shape``."""
+        raise NotImplementedError
+
+    def apply_params(self, imgs: np.ndarray, record: Any) -> None:
+        """Applies drawn parameters to the float32 views, in place."""
+        raise NotImplementedError
+
+    def device_op(self, record: Any, shape: Tuple[int, ...]) -> Dict:
+        """The drawn parameters as the data preprocessor applies them."""
         raise NotImplementedError
 
 
@@ -165,9 +233,12 @@ class MultiViewColorJitter(PerViewTransform):
         hue (float): Hue range (turns) at strength 1. Defaults to 0.2.
         random_order (bool): Shuffle the four operations per view.
             Defaults to True.
+        apply_on (str): ``'cpu'``, ``'device'`` or ``'auto'`` (see
+            :class:`PerViewTransform`). Defaults to ``'cpu'``.
     """
 
     result_key = 'color_jitter'
+    device_name = 'color_jitter'
 
     def __init__(self,
                  prob: ProbType = 0.8,
@@ -176,8 +247,9 @@ class MultiViewColorJitter(PerViewTransform):
                  contrast: float = 0.8,
                  saturation: float = 0.8,
                  hue: float = 0.2,
-                 random_order: bool = True) -> None:
-        super().__init__(prob)
+                 random_order: bool = True,
+                 apply_on: str = 'cpu') -> None:
+        super().__init__(prob, apply_on)
         if strength < 0:
             raise ValueError(f'strength must be >= 0, got {strength}')
         self.strength = float(strength)
@@ -208,27 +280,39 @@ class MultiViewColorJitter(PerViewTransform):
                 params[name] = float(np.random.uniform(max(0.0, 1 - r), 1 + r))
         return params
 
-    def apply(self, imgs: np.ndarray,
-              probs: Tuple[float, ...]) -> List[Optional[Dict]]:
-        """Jitters the chosen views.
+    def draw(self, shape: Tuple[int, ...],
+             probs: Tuple[float, ...]) -> List[Optional[Dict]]:
+        """Chooses the views and draws their order and factors.
 
         Returns:
             list: ``V`` dicts (order and factors) or ``None``.
         """
         applied: List[Optional[Dict]] = []
-        for v in range(imgs.shape[0]):
+        for v in range(shape[0]):
             if np.random.rand() >= probs[v]:
                 applied.append(None)
                 continue
-            params = self._draw()
+            applied.append(self._draw())
+        return applied
+
+    def apply_params(self, imgs: np.ndarray,
+                     applied: List[Optional[Dict]]) -> None:
+        """Jitters the chosen views in place."""
+        for v, params in enumerate(applied):
+            if params is None:
+                continue
             clip = imgs[v]
             for name in params['order']:
                 if self.ranges[name] == 0:
                     continue
                 _JITTER_OPS[name](clip, params[name])
                 np.clip(clip, 0.0, 1.0, out=clip)
-            applied.append(params)
-        return applied
+
+    def device_op(self, applied: List[Optional[Dict]],
+                  shape: Tuple[int, ...]) -> Dict:
+        """``params`` per view and the ops whose range is 0 (skipped)."""
+        skip = [name for name, r in self.ranges.items() if r == 0]
+        return dict(params=applied, skip=skip)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -254,20 +338,29 @@ class MultiViewGrayscale(PerViewTransform):
     Args:
         prob (float | Sequence[float]): Probability per view. Defaults to
             0.2.
+        apply_on (str): ``'cpu'``, ``'device'`` or ``'auto'`` (see
+            :class:`PerViewTransform`). Defaults to ``'cpu'``.
     """
 
     result_key = 'grayscale'
+    device_name = 'grayscale'
 
-    def __init__(self, prob: ProbType = 0.2) -> None:
-        super().__init__(prob)
+    def __init__(self, prob: ProbType = 0.2, apply_on: str = 'cpu') -> None:
+        super().__init__(prob, apply_on)
 
-    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
-        """Converts the chosen views; returns ``bool`` ``(V,)``."""
-        chosen = choose_views(probs)
+    def draw(self, shape: Tuple[int, ...], probs: Tuple[float,
+                                                        ...]) -> np.ndarray:
+        """Chooses the views; returns ``bool`` ``(V,)``."""
+        return choose_views(probs)
+
+    def apply_params(self, imgs: np.ndarray, chosen: np.ndarray) -> None:
+        """Converts the chosen views in place."""
         for v in np.flatnonzero(chosen):
             gray = imgs[v] @ GRAY_WEIGHTS  # (T, H, W)
             imgs[v] = gray[..., None]
-        return chosen
+
+    def device_op(self, chosen: np.ndarray, shape: Tuple[int, ...]) -> Dict:
+        return dict(chosen=chosen.tolist())
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(prob={self.prob})'
@@ -298,7 +391,7 @@ class MultiViewGaussianBlur(PerViewTransform):
 
     Added Keys:
 
-        - blur_sigma: ``float32`` ``(V,)``, 0 for views left sharp
+        - blur_sigma: ``float64`` ``(V,)``, 0 for views left sharp
 
     Args:
         prob (float | Sequence[float]): Probability per view. Defaults to
@@ -308,17 +401,19 @@ class MultiViewGaussianBlur(PerViewTransform):
             ``2 * (H // 10 // 2) + 1`` (23 at 224). Defaults to 23.
         sigma_range (tuple[float]): Uniform range of sigma (pixels).
             Defaults to ``(0.1, 2.0)``.
+        apply_on (str): ``'cpu'``, ``'device'`` or ``'auto'`` (see
+            :class:`PerViewTransform`). Defaults to ``'cpu'``.
     """
 
     result_key = 'blur_sigma'
+    device_name = 'gaussian_blur'
 
-    def __init__(
-        self,
-        prob: ProbType = (1.0, 0.1),
-        kernel_size: Optional[int] = 23,
-        sigma_range: Sequence[float] = (0.1, 2.0)
-    ) -> None:
-        super().__init__(prob)
+    def __init__(self,
+                 prob: ProbType = (1.0, 0.1),
+                 kernel_size: Optional[int] = 23,
+                 sigma_range: Sequence[float] = (0.1, 2.0),
+                 apply_on: str = 'cpu') -> None:
+        super().__init__(prob, apply_on)
         if kernel_size is not None and (kernel_size < 1
                                         or kernel_size % 2 == 0):
             raise ValueError(
@@ -329,20 +424,33 @@ class MultiViewGaussianBlur(PerViewTransform):
         self.kernel_size = kernel_size
         self.sigma_range = tuple(float(s) for s in sigma_range)
 
-    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
-        """Blurs the chosen views; returns their sigmas ``float32`` ``(V,)``
-        (0 for views left sharp)."""
-        num_views, clip_len, height = imgs.shape[:3]
-        size = self.kernel_size
-        if size is None:
-            size = 2 * (height // 10 // 2) + 1
-        sigmas = np.zeros(num_views, dtype=np.float32)
-        for v in range(num_views):
+    def draw(self, shape: Tuple[int, ...], probs: Tuple[float,
+                                                        ...]) -> np.ndarray:
+        """Chooses the views and their sigmas: ``float64`` ``(V,)`` (0 for
+        views left sharp)."""
+        sigmas = np.zeros(shape[0], dtype=np.float64)
+        for v in range(shape[0]):
             if np.random.rand() >= probs[v]:
                 continue
-            sigma = np.random.uniform(*self.sigma_range)
-            sigmas[v] = sigma
-            kernel = gaussian_kernel1d(size, sigma)
+            sigmas[v] = np.random.uniform(*self.sigma_range)
+        return sigmas
+
+    def kernel_length(self, height: int) -> int:
+        """The kernel length for frames of ``height`` pixels."""
+        if self.kernel_size is None:
+            return 2 * (height // 10 // 2) + 1
+        return self.kernel_size
+
+    def device_op(self, sigmas: np.ndarray, shape: Tuple[int, ...]) -> Dict:
+        return dict(
+            sigma=sigmas.tolist(), kernel_size=self.kernel_length(shape[2]))
+
+    def apply_params(self, imgs: np.ndarray, sigmas: np.ndarray) -> None:
+        """Blurs the views whose sigma is > 0, in place."""
+        clip_len, height = imgs.shape[1:3]
+        size = self.kernel_length(height)
+        for v in np.flatnonzero(sigmas > 0):
+            kernel = gaussian_kernel1d(size, sigmas[v])
             for t in range(clip_len):
                 cv2_into(
                     cv2.sepFilter2D,
@@ -352,7 +460,6 @@ class MultiViewGaussianBlur(PerViewTransform):
                     kernel,
                     kernel,
                     borderType=cv2.BORDER_CONSTANT)
-        return sigmas
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -383,25 +490,35 @@ class MultiViewSolarize(PerViewTransform):
             ``(0.0, 0.2)``.
         threshold (float): Values at or above it are inverted. Defaults to
             0.5.
+        apply_on (str): ``'cpu'``, ``'device'`` or ``'auto'`` (see
+            :class:`PerViewTransform`). Defaults to ``'cpu'``.
     """
 
     result_key = 'solarized'
+    device_name = 'solarize'
 
     def __init__(self,
                  prob: ProbType = (0.0, 0.2),
-                 threshold: float = 0.5) -> None:
-        super().__init__(prob)
+                 threshold: float = 0.5,
+                 apply_on: str = 'cpu') -> None:
+        super().__init__(prob, apply_on)
         self.threshold = float(threshold)
 
-    def apply(self, imgs: np.ndarray, probs: Tuple[float, ...]) -> np.ndarray:
-        """Solarises the chosen views; returns ``bool`` ``(V,)``."""
-        chosen = choose_views(probs)
+    def draw(self, shape: Tuple[int, ...], probs: Tuple[float,
+                                                        ...]) -> np.ndarray:
+        """Chooses the views; returns ``bool`` ``(V,)``."""
+        return choose_views(probs)
+
+    def device_op(self, chosen: np.ndarray, shape: Tuple[int, ...]) -> Dict:
+        return dict(chosen=chosen.tolist(), threshold=self.threshold)
+
+    def apply_params(self, imgs: np.ndarray, chosen: np.ndarray) -> None:
+        """Solarises the chosen views in place."""
         threshold = np.float32(self.threshold)
         for v in np.flatnonzero(chosen):
             clip = imgs[v]
             np.subtract(
                 np.float32(1.0), clip, out=clip, where=clip >= threshold)
-        return chosen
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(prob={self.prob}, '
@@ -412,5 +529,5 @@ __all__ = [
     'PerViewTransform', 'MultiViewColorJitter', 'MultiViewGrayscale',
     'MultiViewGaussianBlur', 'MultiViewSolarize', 'adjust_brightness',
     'adjust_contrast', 'adjust_saturation', 'adjust_hue', 'gaussian_kernel1d',
-    'GRAY_WEIGHTS'
+    'GRAY_WEIGHTS', 'APPLY_ON', 'resolve_apply_on'
 ]

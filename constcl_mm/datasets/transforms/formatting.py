@@ -34,7 +34,9 @@ class PackConSTCLInputs(BaseTransform):
 
       and the metainfo ``filename`` (the video file, or the frame folder),
       ``keyframe_index`` (``T // 2``), ``num_boxes`` (``N``) plus
-      ``meta_keys`` present in the sample.
+      ``meta_keys`` present in the sample, and ``photometric_ops`` when the
+      photometric transforms were deferred to the device (their drawn
+      parameters, which :class:`ConSTCLDataPreprocessor` applies).
 
     Required Keys:
 
@@ -63,6 +65,8 @@ class PackConSTCLInputs(BaseTransform):
         integer and saturated to ``0..255``.
         """
         num_views, clip_len, height, width, channels = imgs.shape
+        if imgs.dtype == np.uint8:  # one strided copy, no rounding
+            return np.ascontiguousarray(imgs.transpose(0, 4, 1, 2, 3))
         out = np.empty((num_views, channels, clip_len, height, width),
                        dtype=np.uint8)
         for v in range(num_views):
@@ -130,6 +134,8 @@ class PackConSTCLInputs(BaseTransform):
         for key in self.meta_keys:
             if key in results:
                 meta[key] = results[key]
+        if results.get('photometric_ops'):
+            meta['photometric_ops'] = results['photometric_ops']
         data_sample.set_metainfo(meta)
         return dict(inputs=inputs, data_samples=data_sample)
 

@@ -80,7 +80,7 @@ class VideoReaderInit(BaseTransform):
             kwargs = dict(
                 backend_args=self.backend_args,
                 max_missing_frames=self.max_missing_frames)
-            if self.backend in ('decord', 'pyav'):
+            if self.backend in ('decord', 'pyav', 'pyav_indexed'):
                 kwargs['num_threads'] = self.num_threads
             reader = open_video(results['filename'], self.backend, **kwargs)
         results['video_reader'] = reader

@@ -1,5 +1,5 @@
 # Copyright (c) constcl_mm authors. All rights reserved.
-from typing import Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import MODELS
@@ -7,6 +7,7 @@ from mmengine.model import BaseDataPreprocessor
 
 from ..utils.memory_format import (MemoryFormat, get_memory_format,
                                    to_memory_format)
+from .batch_photometric import apply_photometric_ops
 
 
 @MODELS.register_module()
@@ -20,6 +21,13 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
     mean) / std``; the defaults (127.5) map 0-255 to [-1, 1] without
     per-channel statistics.
 
+    Photometric augmentations deferred by the pipeline (the colour
+    transforms with ``apply_on='device'``, or ``'auto'`` on a CUDA machine)
+    arrive as drawn parameters in each sample's ``photometric_ops``
+    metainfo; they are applied here, batched, on the device the batch was
+    moved to, before the normalisation (see
+    :mod:`.batch_photometric`).
+
     Args:
         mean (Sequence[float]): Per-channel mean. Defaults to 127.5.
         std (Sequence[float]): Per-channel std. Defaults to 127.5.
@@ -29,6 +37,9 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
             (what :class:`ResNet3dY` runs fastest, see
             :mod:`constcl_mm.models.utils.memory_format`) or 'contiguous'.
             Defaults to 'channels_last_3d'.
+        apply_photometric (bool): Apply the deferred photometric ops. With
+            False a batch that carries some is refused (the augmentation
+            would be lost). Defaults to True.
     """
 
     def __init__(self,
@@ -36,8 +47,10 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
                  std: Sequence[float] = (127.5, 127.5, 127.5),
                  num_views: int = 2,
                  non_blocking: bool = False,
-                 memory_format: MemoryFormat = 'channels_last_3d') -> None:
+                 memory_format: MemoryFormat = 'channels_last_3d',
+                 apply_photometric: bool = True) -> None:
         super().__init__(non_blocking)
+        self.apply_photometric = apply_photometric
         self.memory_format = get_memory_format(memory_format)
         if len(mean) != len(std):
             raise ValueError(f'mean {mean} and std {std} differ in length')
@@ -87,6 +100,30 @@ class ConSTCLDataPreprocessor(BaseDataPreprocessor):
         # the layout change runs on the (uint8) input; the float cast and
         # the normalisation keep it
         batch = to_memory_format(
-            self._stack(data['inputs']), self.memory_format).float()
+            self._stack(data['inputs']), self.memory_format)
+        ops = self._deferred_ops(data.get('data_samples'))
+        if ops is None:
+            batch = batch.float()
+        else:
+            batch = apply_photometric_ops(batch, ops, self.num_views)
         batch = (batch - self.mean) / self.std
         return dict(inputs=batch, data_samples=data.get('data_samples'))
+
+    def _deferred_ops(self, data_samples) -> Optional[List[List[dict]]]:
+        """The samples' ``photometric_ops``, or None when there are none."""
+        if not data_samples:
+            return None
+        ops = [s.metainfo.get('photometric_ops') for s in data_samples]
+        if all(o is None for o in ops):
+            return None
+        if any(o is None for o in ops):
+            raise ValueError('some samples of the batch carry deferred '
+                             'photometric ops (photometric_ops) and others '
+                             'do not: one pipeline must build the batch')
+        if not self.apply_photometric:
+            raise ValueError(
+                'the batch carries photometric ops deferred to the device '
+                "(apply_on='device'/'auto' in the pipeline) but the data "
+                'preprocessor has apply_photometric=False: set it to True or '
+                "apply_on='cpu' in the pipeline")
+        return ops

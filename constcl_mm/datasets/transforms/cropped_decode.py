@@ -1,0 +1,225 @@
+# Copyright (c) constcl_mm authors. All rights reserved.
+"""Decode the clips and crop them in one step, converting few pixels.
+
+:class:`MultiClipDecodeResizedCrop` is ``MultiClipDecode`` followed by
+``MultiViewRandomResizedCrop`` with the same random draws and the same
+output, bit for bit. With the ``'pyav_indexed'`` backend it never builds a
+full-resolution RGB frame: the crops are drawn first (they only need the
+frame size), and of every decoded YUV 4:2:0 picture only the rows that
+the bilinear resize of the views using it reads
+(:func:`linear_taps`: two per output row, so a 1080p crop resized to 224
+converts about a third of the frame) within the crop's columns are
+converted to RGB, by FFmpeg's own
+converter (the same per-pixel values as a whole-frame conversion). Other
+backends and pixel formats decode whole frames as ``MultiClipDecode`` does.
+"""
+from typing import Dict, List, Tuple
+
+import cv2
+import numpy as np
+from mmaction.registry import TRANSFORMS
+
+from .clip_geometric import MultiViewRandomResizedCrop, sample_distorted_crop
+from .indexed_pyav_reader import IndexedPyAVReader
+from .loading import MultiClipDecode
+from .video_readers import VideoDecodeError
+
+__all__ = ['MultiClipDecodeResizedCrop', 'linear_taps']
+
+
+def linear_taps(src_len: int, dst_len: int) -> np.ndarray:
+    """Source indices OpenCV's bilinear resize reads along one axis.
+
+    Output pixel ``d`` samples ``f = (d + 0.5) * src / dst - 0.5`` (in
+    float32, as ``cv2.resize``), i.e. pixels ``floor(f)`` and
+    ``floor(f) + 1``, clamped to the edge.
+
+    Args:
+        src_len (int): Source length (crop height or width).
+        dst_len (int): Output length.
+
+    Returns:
+        np.ndarray: Sorted unique indices in ``[0, src_len)``.
+    """
+    scale = 1.0 / (dst_len / src_len)
+    pos = ((np.arange(dst_len) + 0.5) * scale - 0.5).astype(np.float32)
+    first = np.clip(np.floor(pos).astype(np.int64), 0, src_len - 1)
+    return np.unique(
+        np.concatenate([first, np.minimum(first + 1, src_len - 1)]))
+
+
+def _even_rows(rows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Luma rows covering ``rows`` in pairs that share a chroma row.
+
+    Returns:
+        tuple[np.ndarray]: ``(luma, chroma)``; ``luma`` has the two rows
+        ``2c, 2c + 1`` of every chroma row ``c``. The chroma count is made
+        even (the last pair repeated) so that the I420 planes pack into rows.
+    """
+    chroma = np.unique(rows // 2)
+    if chroma.size % 2:
+        chroma = np.append(chroma, chroma[-1])
+    luma = np.stack([2 * chroma, 2 * chroma + 1], axis=1).ravel()
+    return luma, chroma
+
+
+class _CompactConverter:
+    """Converts chosen rows of a column span of a YUV 4:2:0 picture to RGB.
+
+    Gathering whole row segments keeps the copies contiguous (picking
+    columns too would convert fewer pixels but scatter them slowly).
+
+    Args:
+        rows (np.ndarray): Frame rows to convert.
+        x1 (int): First column of the span.
+        x2 (int): End of the span (exclusive).
+    """
+
+    def __init__(self, rows: np.ndarray, x1: int, x2: int, width: int) -> None:
+        self.luma_rows, self.chroma_rows = _even_rows(rows)
+        # 32-pixel aligned spans keep FFmpeg's converter on its SIMD path
+        # (several times faster than on odd widths)
+        x1 -= x1 % 32
+        x2 = min(x1 + -(-(x2 - x1) // 32) * 32, width)
+        self.x1, self.x2 = x1, x2 + x2 % 2
+        from av.video.reformatter import VideoReformatter
+        self._reformatter = VideoReformatter()  # keeps its SwsContext
+
+    def __call__(self, frame, into: np.ndarray) -> None:
+        """Writes the converted pixels of ``frame`` into ``into`` (H, W, 3).
+        """
+        import av
+        height, width = into.shape[:2]
+        x1, x2 = self.x1, self.x2
+        planes = []
+        for i, plane in enumerate(frame.planes):
+            rows, step = ((self.luma_rows, 1) if i == 0 else
+                          (self.chroma_rows, 2))
+            data = np.frombuffer(plane, np.uint8)
+            data = data.reshape(-1, plane.line_size)[:height // step]
+            planes.append(data[rows, x1 // step:x2 // step].ravel())
+        packed = np.concatenate(planes).reshape(-1, x2 - x1)
+        compact = av.VideoFrame.from_ndarray(packed, format='yuv420p')
+        compact.color_range = frame.color_range
+        compact.colorspace = frame.colorspace
+        # one thread: FFmpeg's default splits even small conversions
+        rgb = self._reformatter.reformat(compact, format='rgb24', threads=1)
+        into[self.luma_rows, x1:x2] = rgb.to_ndarray()
+
+
+@TRANSFORMS.register_module()
+class MultiClipDecodeResizedCrop(MultiViewRandomResizedCrop):
+    """``MultiClipDecode`` + ``MultiViewRandomResizedCrop`` in one step.
+
+    Same arguments, random draws (one crop per view, view 1 first, after
+    the frame positions are sampled) and output as the two transforms in a
+    row; see the module docstring for what it saves.
+
+    Required Keys:
+
+        - video_reader, frame_inds ``(V, T)``
+
+    Added Keys:
+
+        - imgs: ``uint8`` ``(V, T, S_h, S_w, 3)``
+        - crop_bboxes, img_shape (as ``MultiViewRandomResizedCrop``),
+          original_shape
+
+    Removed Keys:
+
+        - video_reader
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        """Decodes, crops and resizes the clips.
+
+        Args:
+            results (dict): The result dict.
+
+        Returns:
+            dict: The result dict.
+        """
+        reader = results['video_reader']
+        if (not isinstance(reader, IndexedPyAVReader)
+                or 0 in reader.frame_size):
+            results = MultiClipDecode()(results)
+            return super().transform(results)
+        results.pop('video_reader')
+        try:
+            self._decode(reader, results)
+        finally:
+            reader.close()
+        return results
+
+    def _decode(self, reader: IndexedPyAVReader, results: Dict) -> None:
+        inds = np.asarray(results['frame_inds'], dtype=np.int64)
+        if inds.ndim != 2:
+            raise ValueError('MultiClipDecodeResizedCrop expects `frame_inds` '
+                             f'of shape (num_clips, clip_len), got '
+                             f'{inds.shape}')
+        num_views, clip_len = inds.shape
+        height, width = reader.frame_size
+        boxes = np.array([
+            sample_distorted_crop(height, width, self.area_range,
+                                  self.aspect_ratio_range, self.max_attempts,
+                                  self.min_object_covered)
+            for _ in range(num_views)
+        ],
+                         dtype=np.int64)
+        unique, inverse = np.unique(inds.ravel(), return_inverse=True)
+        users: List[List[Tuple[int, int]]] = [[] for _ in unique]
+        for flat, k in enumerate(inverse.tolist()):
+            users[k].append(divmod(flat, clip_len))
+        converters = self._converters(boxes, height, width, users)
+        out_h, out_w = self.scale
+        out = np.empty((num_views, clip_len, out_h, out_w, 3), np.uint8)
+        scratch = np.zeros((height, width, 3), np.uint8)
+        interp = self._INTERP[self.interpolation]
+        for k, frame in reader.frames(unique):
+            if (frame.height, frame.width) != (height, width):
+                raise VideoDecodeError(
+                    reader.filename, 'decode_error',
+                    f'frame {unique[k]} is {frame.width}x{frame.height}, '
+                    f'the stream {width}x{height}')
+            views = tuple(sorted({v for v, _ in users[k]}))
+            if converters is not None and frame.format.name == 'yuv420p':
+                converters[views](frame, scratch)
+                source = scratch
+            else:
+                source = frame.to_ndarray(format='rgb24')
+            for v, t in users[k]:
+                x1, y1, x2, y2 = boxes[v]
+                cv2.resize(
+                    source[y1:y2, x1:x2], (out_w, out_h),
+                    dst=out[v, t],
+                    interpolation=interp)
+        results['imgs'] = out
+        results['crop_bboxes'] = boxes
+        results['original_shape'] = (height, width)
+        results['img_shape'] = (out_h, out_w)
+
+    def _converters(self, boxes: np.ndarray, height: int, width: int,
+                    users: List[List[Tuple[int, int]]]):
+        """One compact converter per set of views sharing a frame.
+
+        Returns:
+            dict | None: ``{views: _CompactConverter}``, or ``None`` when
+            the frame size is odd or the resize is not bilinear (whole
+            frames are converted then).
+        """
+        if height % 2 or width % 2 or self.interpolation != 'bilinear':
+            return None
+        out_h, out_w = self.scale
+        taps = [
+            y1 + linear_taps(y2 - y1, out_h)
+            for x1, y1, x2, y2 in boxes.tolist()
+        ]
+        converters = {}
+        for frame_users in users:
+            views = tuple(sorted({v for v, _ in frame_users}))
+            if views not in converters:
+                rows = np.unique(np.concatenate([taps[v] for v in views]))
+                converters[views] = _CompactConverter(
+                    rows, int(boxes[list(views), 0].min()),
+                    int(boxes[list(views), 2].max()), width)
+        return converters
