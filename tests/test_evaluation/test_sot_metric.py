@@ -226,3 +226,30 @@ def test_plots_go_through_the_visualizer_without_out_dir(tmp_path):
     for name in ('sot_success_plot_0.png', 'sot_precision_plot_0.png'):
         png = tmp_path / 'vis_data' / 'vis_image' / name
         assert png.read_bytes()[:4] == b'\x89PNG'
+
+
+def test_plot_legends_are_in_the_units_of_the_log(tmp_path, monkeypatch):
+    """The success / precision plot legends give the logged x100 score
+    (``sot/success: 67.5240`` -> ``[67.5240]``), not the fraction."""
+    from matplotlib.figure import Figure
+
+    from constcl_mm.evaluation.metrics.sot_metric import score_label
+    assert score_label(0.06448) == '[6.4480]'
+    legends = []
+    save = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        legends.extend(t.get_text()
+                       for t in fig.axes[0].get_legend().get_texts())
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, 'savefig', keep)
+    preds, gts = mmtracking_fixture()
+    metric = SOTMetric(out_dir=str(tmp_path / 'sot'))
+    for i, (p, g) in enumerate(zip(preds, gts)):
+        for sample in _samples(p, g, i, f'video-{i + 1}'):
+            metric.process({}, [sample])
+    out = metric.evaluate(50)
+    assert len(legends) == 2
+    assert legends[0].endswith(f"[{out['sot/success']:.4f}]")  # [67.5240]
+    assert legends[1].endswith(f"[{out['sot/precision']:.4f}]")

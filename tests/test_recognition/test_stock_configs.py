@@ -82,3 +82,53 @@ def test_stock_recognition_snippet_trains(base, route, world, tmp_path):
     conv = backbone.conv1.conv.weight.detach().float().flatten()
     ref = want['conv1.conv.weight'].float().flatten()
     assert torch.nn.functional.cosine_similarity(conv, ref, dim=0) > 0.9
+
+
+def test_route_b_runs_with_mmaction2_own_train_py(world, tmp_path):
+    """The route-B snippet through the installed mmaction2's
+    ``tools/train.py`` (``mmaction/.mim/tools/train.py``): its
+    ``custom_imports`` line brings the fix of the wheel's missing
+    ``mmaction.models.localizers.drn``; without it the tool stops there."""
+    import os
+    import os.path as osp
+    import subprocess
+    import sys
+
+    import mmaction
+    tool = osp.join(
+        osp.dirname(mmaction.__file__), '.mim', 'tools', 'train.py')
+    assert osp.isfile(tool)
+    snippet = doc_snippets()[1]
+    assert "custom_imports = dict(imports=['constcl_mm']" in snippet
+    snippet = snippet.replace("'r3d50_global.pth'", repr(world['exported']))
+    path = tmp_path / 'route_b.py'
+    path.write_text(snippet)
+    cfg = tiny(Config.fromfile(str(path)), world, str(tmp_path / 'wd'))
+    dumped = tmp_path / 'route_b_tiny.py'
+    cfg.dump(str(dumped))
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
+    env.pop('PYTHONPATH', None)
+    proc = subprocess.run(
+        [sys.executable, tool, str(dumped)],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert 'Epoch(train) [1][2/2]' in out
+    assert osp.isfile(tmp_path / 'wd' / 'epoch_1.pth')
+    # the same config without the line: the wheel's own failure
+    no_fix = tmp_path / 'no_fix.py'
+    cfg.pop('custom_imports')
+    cfg.dump(str(no_fix))
+    proc = subprocess.run(
+        [sys.executable, tool, str(no_fix)],
+        cwd=str(tmp_path),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    if proc.returncode != 0:
+        assert 'mmaction.models.localizers.drn' in proc.stderr[-3000:]

@@ -215,6 +215,16 @@ def test_tracking_row_count_mismatch_names_the_file(tool, otb, tmp_path):
     assert not (tmp_path / 'vis').exists()
 
 
+def test_tracking_relative_data_root(tool, otb, tmp_path, monkeypatch):
+    """A data root relative to the working folder is taken once (it was
+    joined to itself: 'syn/otb/syn/otb/...')."""
+    root, results, _, _ = otb
+    monkeypatch.chdir(osp.dirname(osp.dirname(root)))
+    relative = osp.join(osp.basename(osp.dirname(root)), osp.basename(root))
+    tool['main']([relative, results, str(tmp_path / 'vis')])
+    assert (tmp_path / 'vis' / 'Crossing_montage.png').is_file()
+
+
 def test_tracking_missing_sequence_folder(tool, otb, tmp_path):
     root, results, _, _ = otb
     with pytest.raises(FileNotFoundError, match=r'Bolt.*does not exist'):

@@ -27,6 +27,12 @@ def _as_box(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64).reshape(-1, 4)[0]
 
 
+def score_label(fraction: float) -> str:
+    """The plot legend of a score in the units of the log: x100, as
+    ``sot/success`` is logged (``0.06448`` -> ``'[6.4480]'``)."""
+    return f'[{round(fraction * 100, 3):.4f}]'
+
+
 @METRICS.register_module()
 class SOTMetric(BaseMetric):
     """One-pass evaluation (OTB success / precision) of a tracker.
@@ -252,11 +258,11 @@ class SOTMetric(BaseMetric):
         plots = dict(
             success_plot=(IOU_THRS, out['success_curve'], 'Overlap threshold',
                           'Success rate', 'Success plots of OPE',
-                          f"[{out['success']:.3f}]"),
+                          score_label(out['success'])),
             precision_plot=(PIXEL_THRS, out['precision_curve'],
                             'Location error threshold (pixels)', 'Precision',
                             'Precision plots of OPE',
-                            f"[{out['precision']:.3f}]"))
+                            score_label(out['precision'])))
         for name, (x, y, xlabel, ylabel, title, score) in plots.items():
             fig = Figure(figsize=(5, 4), dpi=100)
             canvas = FigureCanvasAgg(fig)
