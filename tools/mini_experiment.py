@@ -422,8 +422,7 @@ def plot_scores(table: Dict[str, Dict], controls: Dict[str, Dict],
     names = list(table)
     for ax, (key, title) in zip(axes, keys):
         means = [
-            table[n][key]['mean'] if key in table[n] else np.nan
-            for n in names
+            table[n][key]['mean'] if key in table[n] else np.nan for n in names
         ]
         stds = [table[n][key]['std'] if key in table[n] else 0 for n in names]
         ax.bar(
