@@ -202,6 +202,8 @@ def build_cfgs(fx):
         dict(type='CVRLSampleFrames'),
         'MultiClipDecode':
         dict(type='MultiClipDecode'),
+        'MultiClipDecodeResizedCrop':
+        dict(type='MultiClipDecodeResizedCrop'),
         'MultiViewRandomResizedCrop':
         dict(type='MultiViewRandomResizedCrop'),
         'MultiViewFlip':
