@@ -258,6 +258,8 @@ def build_cfgs(fx):
         dict(type='BadVideoCountHook'),
         'LoopScheduleHook':
         dict(type='LoopScheduleHook'),
+        'NonFiniteLossHook':
+        dict(type='NonFiniteLossHook'),
         'ChannelsLastActionDataPreprocessor':
         dict(type='ChannelsLastActionDataPreprocessor'),
         'SyntheticVideoDataset':
