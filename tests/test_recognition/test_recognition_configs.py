@@ -25,9 +25,13 @@ def steps(pipeline, type_name):
 
 
 def test_config_set():
-    names = set(IDS)
-    assert len(names) == 13
+    # the ConST-CL protocol configs, and the converted-CVRL ones (cvrl/)
+    names = {n for n in IDS if '_constcl-' in n}
+    cvrl = {n for n in IDS if '_cvrl-' in n}
+    assert names | cvrl == set(IDS)
+    assert len(names) == 13 and len(cvrl) == 5
     assert sum('linear-probe' in n for n in names) == 7
+    assert sum('linear-probe' in n for n in cvrl) == 3
     for ds in ('ucf101', 'hmdb51'):
         for k in (1, 2, 3):
             for algo in ('linear-probe', 'finetune'):
