@@ -6,11 +6,12 @@
 # boxes per view on the keyframe (frame 8 of 16). The list file is
 # `path [label]` (see docs/data_preparation_pretrain.md); labels are unused.
 #
-# Switch the box type with e.g.
-#   --cfg-options train_dataloader.dataset.pipeline.5.box_type=slic \
-#                 train_dataloader.dataset.pipeline.5.num_boxes=16
-# (index 5 is the GenerateRegionBoxes step below; proposals also need
-# `proposal_file=...`).
+# Switch the box type with e.g. (tools/train.py edits steps by type; the
+# segment and proposal sources switch model.local_head.mask_invalid_targets
+# on with it)
+#   --pipeline-set GenerateRegionBoxes.box_type=slic \
+#                  GenerateRegionBoxes.num_boxes=16
+# (proposals also need `GenerateRegionBoxes.proposal_file=...`).
 #
 # The colour ops have apply_on='auto': on a machine with CUDA they only draw
 # their parameters in the loader workers and the model's data preprocessor
