@@ -12,7 +12,13 @@ _base_ = [
 
 width = 16  # the mini pretraining model's base_channels (res5: 512)
 model = dict(
-    backbone=dict(base_channels=width),
+    # res4/res5 without stride, dilated by the pretraining strides they lose
+    # (checked at build): 'auto' derives them from pretrain_backbone, the
+    # mini pretraining's (1, 2, 2, 1) here (res5 at stride 1: dilations
+    # (1, 1, 2, 2)); evaluate_tracking sets it from its backbone argument
+    backbone=dict(
+        base_channels=width, spatial_strides='auto', dilations='auto'),
+    pretrain_backbone=dict(spatial_strides=(1, 2, 2, 1)),
     # Adjust layer: identity (adjust_channels=None), i.e. the frozen res5
     # features are correlated as they are. Parameter-free, so the treatment
     # is identical for every model (random init, CVRL, ConST-CL) by

@@ -1,6 +1,10 @@
 # SiamFC on the ConST-CL backbone (paper §4.4): the local branch (res5_1)
 # with res4/res5 without spatial stride and dilated 2/4 (VFS/SeCo, total
 # stride 8), frozen; only the 1x1 adjust layer and the response bias train.
+# The dilations follow the pretraining strides (each stage dilated by the
+# product of the strides it lost), checked when the model is built against
+# pretrain_backbone: the stock R3D-50 (1, 2, 2, 2) gives (1, 1, 2, 4); a
+# backbone pretrained with other strides needs its own (or 'auto').
 # Every frame is fed with its 2 neighbours on each side (5 frames); the centre
 # feature frame (index 1 of 3) is kept.
 model = dict(
@@ -18,6 +22,8 @@ model = dict(
         frozen_stages=4,
         norm_eval=True,
         with_cp=False),
+    # strides of the pretraining backbone (configs/constcl/pretrain.py)
+    pretrain_backbone=dict(spatial_strides=(1, 2, 2, 2)),
     head=dict(
         type='SiamFCHead',
         in_channels=2048,

@@ -17,11 +17,16 @@ from .region_correspondence import (CorrespondenceClips, draw_region_matches,
                                     evaluate_region_correspondence,
                                     region_features_of_model)
 from .tracking import (TRACKING_CONFIG, TRACKING_TRAIN_CONFIG,
-                       evaluate_tracking, tracking_branch)
+                       evaluate_ncc_tracker, evaluate_static_tracker,
+                       evaluate_tracker, evaluate_tracking, tracking_branch)
+from .tracking_plots import (mean_curves, plot_tracking_curves,
+                             plot_training_loss)
 
 __all__ = [
     'evaluate_tracking', 'tracking_branch', 'TRACKING_CONFIG',
-    'TRACKING_TRAIN_CONFIG', 'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG',
+    'TRACKING_TRAIN_CONFIG', 'evaluate_tracker', 'evaluate_static_tracker',
+    'evaluate_ncc_tracker', 'plot_tracking_curves', 'plot_training_loss',
+    'mean_curves', 'evaluate_linear_probe', 'LINEAR_PROBE_CONFIG',
     'CorrespondenceClips', 'draw_region_matches',
     'evaluate_region_correspondence', 'region_features_of_model',
     'extract_probe_features', 'cross_validate', 'evaluate_label_propagation',

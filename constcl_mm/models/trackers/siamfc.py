@@ -6,8 +6,9 @@ import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmdet.structures import DetDataSample
-from mmengine.model import BaseModel
-from mmengine.structures import InstanceData
+
+from .base_ope_tracker import BaseOPETracker
+from .tracking_geometry import pretrain_geometry, resolve_tracker_backbone
 
 # SiamFC inference (Bertinetto et al., 2016; the values of the reference
 # PyTorch ports), one-pass evaluation on full frames.
@@ -66,7 +67,7 @@ def crop_frames(frames: torch.Tensor, center: Tuple[float, float],
 
 
 @MODELS.register_module()
-class SiamFC(BaseModel):
+class SiamFC(BaseOPETracker):
     """SiamFC tracker on a (video) backbone, with one-pass evaluation.
 
     Every frame is fed with its neighbours: inputs are stacks of ``T = 2n +
@@ -100,9 +101,16 @@ class SiamFC(BaseModel):
     against ``response_size`` at construction and against the real
     response at run time.
 
+    The backbone's strides and dilations must follow the pretraining
+    backbone (``pretrain_backbone``, checked at construction, see
+    :mod:`~constcl_mm.models.trackers.tracking_geometry`): res4/res5 run
+    without stride, each dilated by the product of the pretraining strides
+    it lost; ``'auto'`` in the backbone config takes the derived value.
+
     Args:
         backbone (dict): Backbone config; it must return a single feature
-            ``(N, C, T', h, w)``.
+            ``(N, C, T', h, w)``. ``spatial_strides`` / ``dilations`` may be
+            ``'auto'`` when ``pretrain_backbone`` is given.
         head (dict): :class:`SiamFCHead` config.
         num_frames (int): Frames per stack (``2n + 1``). Defaults to 5.
         test_cfg (dict, optional): Overrides of :data:`DEFAULT_TEST_CFG`.
@@ -110,6 +118,10 @@ class SiamFC(BaseModel):
             needs no settings beyond the head's.
         data_preprocessor (dict, optional): Defaults to
             :class:`SOTDataPreprocessor` (mean = std = 127.5).
+        pretrain_backbone (dict, optional): ``spatial_strides`` (and
+            ``dilations``) of the pretraining backbone (ResNet3d's defaults
+            for keys not given). None (e.g. a non-ResNet backbone): no
+            check. Defaults to None.
         init_cfg (dict, optional): Defaults to None.
     """
 
@@ -120,6 +132,7 @@ class SiamFC(BaseModel):
                  test_cfg: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 pretrain_backbone: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='SOTDataPreprocessor')
@@ -128,7 +141,10 @@ class SiamFC(BaseModel):
         if num_frames < 1 or num_frames % 2 == 0:
             raise ValueError(f'num_frames must be odd (2n + 1), got '
                              f'{num_frames}')
-        self.backbone = MODELS.build(backbone)
+        self.pretrain_backbone = None if pretrain_backbone is None else \
+            pretrain_geometry(pretrain_backbone)
+        self.backbone = MODELS.build(
+            resolve_tracker_backbone(backbone, self.pretrain_backbone))
         self.head = MODELS.build(head)
         self.num_frames = num_frames
         self.train_cfg = dict(train_cfg or {})
@@ -277,50 +293,7 @@ class SiamFC(BaseModel):
                 'the backbone stride differs from the computed one')
 
     # ------------------------------------------------------------------
-    # one-pass evaluation
-    def predict(self, inputs: torch.Tensor,
-                data_samples: SampleList) -> SampleList:
-        """Tracks one frame (OPE).
-
-        Args:
-            inputs (Tensor): ``(1, T, 3, H, W)``, the frame in the middle.
-            data_samples (list[DetDataSample]): One sample with ``frame_id``
-                and ``video_id``; frame 0 needs ``gt_instances.bboxes``.
-
-        Returns:
-            list[DetDataSample]: With ``pred_track_instances``.
-        """
-        if inputs.dim() != 5 or inputs.shape[0] != 1 or len(data_samples) != 1:
-            raise ValueError('one-pass evaluation tracks one frame at a time:'
-                             ' use batch_size=1, got inputs '
-                             f'{tuple(inputs.shape)}')
-        sample = data_samples[0]
-        frame_id = sample.metainfo['frame_id']
-        video_id = sample.metainfo.get('video_id', 0)
-        frames = inputs[0]
-        if frame_id == 0:
-            gt = sample.gt_instances.bboxes[0].to(frames.dtype)
-            self.init(frames, gt)
-            bbox, score = gt.clone(), -1.
-        else:
-            memo = self.memo
-            if memo is None or memo['video_id'] != video_id or \
-                    memo['frame_id'] != frame_id - 1:
-                raise RuntimeError(
-                    f'frame {frame_id} of video {video_id} arrived after ' +
-                    ('nothing' if memo is
-                     None else f"frame {memo['frame_id']} of video "
-                     f"{memo['video_id']}") +
-                    ': frames must come in order from frame 0 on one process '
-                    '(use VideoSampler)')
-            bbox, score = self.track(frames)
-        self.memo['video_id'] = video_id
-        self.memo['frame_id'] = frame_id
-        sample.pred_track_instances = InstanceData(
-            bboxes=bbox.reshape(1, 4).float(),
-            scores=torch.tensor([score], dtype=torch.float32))
-        return data_samples
-
+    # one-pass evaluation (BaseOPETracker.predict calls init / track)
     @torch.no_grad()
     def init(self, frames: torch.Tensor, bbox: torch.Tensor) -> None:
         """Crops the exemplar around ``bbox`` and stores its features.
