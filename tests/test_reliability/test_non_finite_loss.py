@@ -42,6 +42,8 @@ def test_exploding_lr_stops_before_saving_nan_weights(tmp_path):
 def toy_runner(work_dir, iters=6, nan_calls=(), **hook):
     cfg = Config.fromfile(TOY_CFG)
     cfg.work_dir = str(work_dir)
+    # runners built within one second would share a message hub
+    cfg.experiment_name = f'non_finite_{osp.basename(str(work_dir))}'
     cfg.model = dict(type='NaNAtCallsRegressor', nan_calls=nan_calls)
     cfg.train_cfg.max_iters = iters
     cfg.param_scheduler = []

@@ -101,7 +101,11 @@ class NonFiniteLossHook(Hook):
         optim_wrapper.update_params = guarded_update
 
     def before_train(self, runner) -> None:
-        self.skips = int(runner.message_hub.get_info('non_finite_skips', 0))
+        # a resumed run goes on counting; a fresh one starts at 0 (the message
+        # hub of a run may be shared with an earlier one of the same name)
+        self.skips = int(runner.message_hub.get_info(
+            'non_finite_skips', 0)) if runner.iter > 0 else 0
+        runner.message_hub.update_info('non_finite_skips', self.skips)
         if isinstance(runner.optim_wrapper, OptimWrapper):
             self._wrap(runner.optim_wrapper)
         elif self.action == 'skip':
