@@ -118,6 +118,10 @@ def build_cfgs(fx):
                 in_channels=64,
                 attention_cfg=dict(tx_channels=8)),
             local_head=dict(type='RegionContrastiveHead')),
+        'StaticBoxTracker':
+        dict(type='StaticBoxTracker'),
+        'NCCTracker':
+        dict(type='NCCTracker'),
         'WorldSupervised':
         dict(
             type='WorldSupervised',
