@@ -364,6 +364,8 @@ class ObjectWorld(SyntheticWorld):
     """
 
     kind = 'objects'
+    video_class = ObjectVideo
+    seed_terms = (1_000_033, 7907, 29)
 
     def __init__(self,
                  seed: int = 0,
@@ -386,27 +388,6 @@ class ObjectWorld(SyntheticWorld):
     @property
     def motion_classes(self) -> Tuple[str, ...]:
         return MOTIONS
-
-    def video_seed(self, index: int) -> int:
-        """The RNG seed of video ``index`` (distinct across worlds)."""
-        if index < 0:
-            raise IndexError(f'video index must be >= 0, got {index}')
-        return (self.seed * 1_000_033 + int(index) * 7907 + 29) % (2**31 - 1)
-
-    def video(self, index: int) -> ObjectVideo:
-        """Video ``index`` of this world."""
-        return ObjectVideo(
-            self.video_seed(index), self.num_frames, self.frame_size,
-            self.num_objects, self.fps)
-
-    def config(self) -> Dict:
-        return dict(
-            type=self.kind,
-            seed=self.seed,
-            num_frames=self.num_frames,
-            frame_size=self.frame_size,
-            num_objects=self.num_objects,
-            fps=self.fps)
 
 
 def object_world_from_cfg(cfg: Optional[Dict]) -> ObjectWorld:

@@ -385,6 +385,11 @@ class SyntheticWorld:
         fps (float): Nominal frame rate (for exported files). Defaults to 25.
     """
 
+    kind = 'textures'
+    video_class = SyntheticVideo
+    #: ``(world, index, offset)`` terms of :meth:`video_seed`
+    seed_terms = (1_000_003, 7919, 17)
+
     def __init__(self,
                  seed: int = 0,
                  num_frames: int = 64,
@@ -413,21 +418,25 @@ class SyntheticWorld:
         """The RNG seed of video ``index`` (distinct across worlds)."""
         if index < 0:
             raise IndexError(f'video index must be >= 0, got {index}')
-        return (self.seed * 1_000_003 + int(index) * 7919 + 17) % (2**31 - 1)
+        world, step, offset = self.seed_terms
+        return (self.seed * world + int(index) * step + offset) % (2**31 - 1)
 
     def video(self, index: int) -> SyntheticVideo:
         """Video ``index`` of this world."""
-        return SyntheticVideo(
+        return self.video_class(
             self.video_seed(index), self.num_frames, self.frame_size,
             self.num_objects, self.fps)
 
     def config(self) -> Dict:
-        return dict(
+        """The settings (with ``type`` for worlds other than the default
+        texture world), as :func:`build_world` takes them."""
+        cfg = dict(
             seed=self.seed,
             num_frames=self.num_frames,
             frame_size=self.frame_size,
             num_objects=self.num_objects,
             fps=self.fps)
+        return cfg if self.kind == 'textures' else dict(type=self.kind, **cfg)
 
 
 def build_world(cfg: Optional[Dict] = None):
