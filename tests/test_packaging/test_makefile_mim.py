@@ -8,6 +8,7 @@ mim itself on such an install (configs and tools inside
 editable install has only its metadata there, which is why mim cannot find
 its tools (``mim train`` stops with "can not find the config file in
 codebase constcl_mm")."""
+import os
 import os.path as osp
 import shutil
 import subprocess
@@ -20,11 +21,20 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 @pytest.mark.skipif(shutil.which('make') is None, reason='needs make')
 def test_install_mim_target(tmp_path):
     venv = str(tmp_path / 'venv')
-    out = subprocess.run(['make', '-n', 'install-mim', f'VENV={venv}'],
-                         cwd=ROOT,
-                         capture_output=True,
-                         text=True,
-                         check=True).stdout
+    # under `make test` the parent make's variables would turn this into a
+    # sub-make that prints "make[1]: Entering directory" first
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('MAKEFLAGS', 'MAKELEVEL', 'MFLAGS', 'MAKEOVERRIDES')
+    }
+    out = subprocess.run(
+        ['make', '--no-print-directory', '-n', 'install-mim', f'VENV={venv}'],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True).stdout
     lines = out.replace('\\\n', ' ').splitlines()
     pip = [line for line in lines if ' -m pip install ' in line]
     assert len(pip) == 1, out
