@@ -102,3 +102,29 @@ def test_bad_files_raise_named_errors(tmp_path):
             assert err.kind == EXPECTED[kind], (kind, err)
         else:  # the container opens, its video data is garbage or cut
             assert err.kind in ('no_frames', 'decode_error'), (kind, err)
+
+
+def test_unreferenced_pictures_that_no_clip_uses_are_not_decoded():
+    """test.mp4 (x264 B-frames): about half of its pictures are H.264
+    non-reference pictures; reading every other frame leaves the
+    unreferenced ones in between out of the decode and still gives the
+    sequential decode's pictures."""
+    path = data_path(*TEST_MP4)
+    truth = sequential_frames(path)
+    reader = IndexedPyAVReader(path)
+    assert 0.3 < reader._droppable.mean() < 0.7
+    needed = np.zeros(reader.num_frames, dtype=bool)
+    needed[0:64:2] = True
+    last = int(reader._decode_pos[:63].max())
+    decoded = dict(reader._run(0, last, needed))
+    # every needed position is decoded, unreferenced odd ones are not
+    assert needed.nonzero()[0].tolist() == sorted(p for p in decoded
+                                                  if needed[p])
+    skipped = [p for p in range(63) if p not in decoded]
+    assert len(skipped) >= 10
+    assert all(reader._droppable[reader._decode_pos[p]] for p in skipped)
+    for pos, frame in decoded.items():
+        np.testing.assert_array_equal(
+            frame.to_ndarray(format='rgb24'), truth[pos])
+    # containers whose timestamps do not order the pictures drop nothing
+    assert not IndexedPyAVReader(data_path(*TEST_AVI))._droppable.any()

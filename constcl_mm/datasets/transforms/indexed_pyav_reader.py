@@ -8,7 +8,9 @@ then sends the decoder only the packets from the last clean keyframe before
 each needed frame up to the last needed one (one run for frames of the same
 group of pictures, so two nearby clips cost one pass), and converts to RGB
 only the frames a clip uses. Frames between two runs that a later keyframe
-makes unnecessary are never decoded.
+makes unnecessary are never decoded, and inside a run, H.264 pictures that
+no other picture references (``nal_ref_idc`` 0: most B-frames) are not sent
+to the decoder unless a clip uses them.
 
 Frame positions follow the output order of the decoder from the start of a
 run, like :class:`~.video_readers.PyAVReader`'s sequential pass; a run only
@@ -192,6 +194,14 @@ class IndexedPyAVReader(BaseFrameReader):
             np.concatenate([[np.iinfo(np.int64).min], stamps[:-1]]))
         keyframes = np.array(
             [p.is_keyframe and self._resets(p) for p in packets])
+        fmt = self._container.format.name
+        # Only these containers' timestamps give the decoder's output order
+        # (AVI's do not, with B-frames): elsewhere runs go a few packets on,
+        # and every packet of a run is decoded.
+        self._margin = 0 if fmt in _ORDERED_FORMATS else 4
+        self._droppable = np.array(
+            [self._margin == 0 and self._unreferenced(p) for p in packets],
+            dtype=bool)
         clean = keyframes & (stamps <= suffix_min) & (prefix_max < stamps)
         clean[0] = True  # the first packet: positions count from 0
         first_pos = np.empty(num, dtype=np.int64)
@@ -202,10 +212,6 @@ class IndexedPyAVReader(BaseFrameReader):
         self._update_starts()
         self._position_of = first_pos  # decode index -> position
         self.num_frames = num
-        # Only these containers' timestamps give the decoder's output order
-        # (AVI's do not, with B-frames): elsewhere runs go a few packets on.
-        fmt = self._container.format.name
-        self._margin = 0 if fmt in _ORDERED_FORMATS else 4
 
     def _update_starts(self) -> None:
         """The clean keyframe at or before every decode-order packet."""
@@ -230,6 +236,21 @@ class IndexedPyAVReader(BaseFrameReader):
             return 5 in {t & 0x1f for t in types}
         return any(16 <= (t >> 1) & 0x3f <= 21 for t in types)
 
+    def _unreferenced(self, packet) -> bool:
+        """Whether no other picture references this packet's picture.
+
+        H.264 only: every slice of the packet (NAL types 1 and 5) has
+        ``nal_ref_idc`` 0, so leaving it out changes no other picture
+        (``frame_num`` only counts reference pictures). Other codecs: False.
+        """
+        if self._stream.codec_context.name != 'h264':
+            return False
+        slices = [
+            t for t in nal_unit_types(bytes(packet), self._nal_length_size)
+            if t & 0x1f in (1, 5)
+        ]
+        return bool(slices) and all(t & 0x60 == 0 for t in slices)
+
     def frames(self, inds: np.ndarray) -> Iterator[Tuple[int, object]]:
         """Decodes the frames at ``inds``; yields them in order of position.
 
@@ -249,7 +270,7 @@ class IndexedPyAVReader(BaseFrameReader):
                                self._margin)
             try:
                 for first, last in runs:
-                    for pos, frame in self._run(first, last):
+                    for pos, frame in self._run(first, last, slot >= 0):
                         if pos < slot.size and slot[pos] >= 0:
                             yield int(slot[pos]), frame
                             slot[pos] = -1
@@ -266,8 +287,16 @@ class IndexedPyAVReader(BaseFrameReader):
                     f'{pending.size} of the requested frames (from position '
                     f'{pending[0]}) were not decoded')
 
-    def _run(self, first: int, last: int) -> Iterator[Tuple[int, object]]:
-        """Decodes packets ``first..last`` from a flushed decoder.
+    def _run(self, first: int, last: int,
+             needed: np.ndarray) -> Iterator[Tuple[int, object]]:
+        """Decodes packets ``first..last`` from a flushed decoder, leaving
+        out the unreferenced pictures at positions that are not ``needed``.
+
+        Args:
+            first (int): First packet (a clean keyframe), decode order.
+            last (int): Last packet, decode order.
+            needed (np.ndarray): Per position, whether a clip uses it,
+                ``(num_frames,)`` bool.
 
         Yields:
             tuple[int, av.VideoFrame]: Position and frame of every picture.
@@ -277,26 +306,34 @@ class IndexedPyAVReader(BaseFrameReader):
                 corrupt picture: it needs pictures before it.
         """
         codec = self._stream.codec_context
-        position = start = int(self._position_of[first])
+        sent = np.arange(first, last + 1)
+        positions = self._position_of[sent]
+        keep = ~(self._droppable[sent] & ~needed[positions])
+        if keep.all():  # in output order from the keyframe on
+            positions = positions.min() + np.arange(sent.size)
+        else:  # ordered containers only: the sent pictures' positions
+            sent, positions = sent[keep], np.sort(positions[keep])
+        count = 0
         try:
             codec.flush_buffers()
-            for packet in self._packets[first:last + 1] + [None]:
+            for index in sent.tolist() + [None]:
+                packet = None if index is None else self._packets[index]
                 for frame in codec.decode(packet):
-                    if position == start and first > 0 and frame.is_corrupt:
+                    if count == 0 and first > 0 and frame.is_corrupt:
                         raise _BadStart(first)
-                    yield position, frame
-                    position += 1
+                    if count < positions.size:
+                        yield int(positions[count]), frame
+                    count += 1
         except (_BadStart, GeneratorExit):
             raise
         except Exception as e:  # noqa: BLE001 - any FFmpeg failure
             raise VideoDecodeError(
                 self.filename, 'decode_error',
                 f'PyAV fails in packets {first}..{last} ({_short(e)})')
-        sent = last + 1 - first
-        if position - start != sent:
+        if count != sent.size:
             raise VideoDecodeError(
                 self.filename, 'decode_error',
-                f'the decoder returned {position - start} pictures for {sent} '
+                f'the decoder returned {count} pictures for {sent.size} '
                 f'packets ({first}..{last}); frame positions would be wrong')
 
     def convert(self, inds: np.ndarray, sink: Callable[[int, object],
