@@ -21,8 +21,13 @@ evaluation can move:
 * region correspondence (argmax cosine of ground-truth regions across two
   clips); control: raw pixels;
 * SiamFC tracking (OTB one-pass evaluation) with the readout trained on
-  pretraining-world pairs, frozen backbone; controls: a tracker that never
-  moves and a normalised-cross-correlation template tracker.
+  pretraining-world pairs, frozen backbone and fine-tuned backbone;
+  controls: a tracker that never moves and a normalised-cross-correlation
+  template tracker.
+
+``--merge DIR [DIR ...]`` joins the results of runs made in parallel (say,
+one process per model on a 2-core machine) into one table in
+``--work-dir``.
 
 Prints and writes the tables (mean ± std and a 95 % interval over seeds),
 ``results.json``, ``results.md``, ``scores.png``, ``curves.png``,
@@ -73,8 +78,10 @@ METRICS = (
     ('motion_top1', 'region probe: motion'),
     ('labelprop_j', 'label propagation J (res3)'),
     ('corr_acc', 'region corr. top-1'),
-    ('track_success', 'tracking success AUC'),
-    ('track_precision', 'tracking precision@20'),
+    ('track_success', 'tracking success AUC (frozen)'),
+    ('track_precision', 'tracking precision@20 (frozen)'),
+    ('track_ft_success', 'tracking success AUC (fine-tuned)'),
+    ('track_ft_precision', 'tracking precision@20 (fine-tuned)'),
 )
 #: world seeds: pretraining on world 0 (the configs), the probes train on
 #: world 2, everything is evaluated on world 1
@@ -122,6 +129,12 @@ def parse_args() -> argparse.Namespace:
         '--reuse-pretraining',
         action='store_true',
         help='re-evaluate the checkpoints of an earlier run in --work-dir')
+    parser.add_argument(
+        '--merge',
+        nargs='+',
+        metavar='DIR',
+        help='join the results.json of these earlier runs (other models, '
+        'same seeds) into --work-dir; trains and evaluates nothing')
     return parser.parse_args()
 
 
@@ -291,18 +304,28 @@ def evaluate(model, cfg, checkpoint: Optional[str], data: Dict, seed: int,
 
 def track_model(cfg, checkpoint: Optional[str], data: Dict, seed: int,
                 work_dir: str) -> Dict:
+    """SiamFC with the readout trained on the frozen backbone, then with
+    the backbone fine-tuned (at the tracker's backbone LR factor)."""
     from constcl_mm.evaluation.downstream import (TRACKING_TRAIN_CONFIG,
                                                   evaluate_tracking)
-    track = evaluate_tracking(
-        data['otb_root'],
-        checkpoint=checkpoint,
-        backbone=cfg.model.backbone,
-        train_root=data['got10k_root'],
-        config=TRACKING_TRAIN_CONFIG,
-        work_dir=osp.join(work_dir, 'tracking'),
-        seed=seed)
-    return dict(
-        track_success=track['success'], track_precision=track['precision'])
+    scores = {}
+    for finetune, prefix in ((False, 'track'), (True, 'track_ft')):
+        track = evaluate_tracking(
+            data['otb_root'],
+            checkpoint=checkpoint,
+            backbone=cfg.model.backbone,
+            train_root=data['got10k_root'],
+            config=TRACKING_TRAIN_CONFIG,
+            work_dir=osp.join(work_dir,
+                              'tracking_ft' if finetune else 'tracking'),
+            seed=seed,
+            finetune=finetune)
+        scores[f'{prefix}_success'] = track['success']
+        scores[f'{prefix}_precision'] = track['precision']
+        scores[f'{prefix}_train_loss'] = [
+            track['train_loss_first'], track['train_loss_last']
+        ]
+    return scores
 
 
 def control_scores(data: Dict, skip_tracking: bool) -> Dict[str, Dict]:
@@ -338,8 +361,12 @@ def control_scores(data: Dict, skip_tracking: bool) -> Dict[str, Dict]:
         for name, fn in (('static', evaluate_static_tracker),
                          ('ncc', evaluate_ncc_tracker)):
             res = fn(data['otb_root'])
-            out[name] = dict(
-                track_success=res['success'], track_precision=res['precision'])
+            # the same tracker in the frozen and the fine-tuned columns
+            out[name] = {
+                f'{prefix}_{key}': res[key]
+                for prefix in ('track', 'track_ft')
+                for key in ('success', 'precision')
+            }
     del torch
     return out
 
@@ -518,8 +545,66 @@ def save_pictures(data: Dict, models: Dict, work_dir: str) -> None:
             cv2.cvtColor(np.concatenate(rows), cv2.COLOR_RGB2BGR))
 
 
+def write_results(work_dir: str, results: Dict[str, List[Dict]],
+                  controls: Dict[str, Dict], curves: Dict[str, List[Dict]],
+                  extra: Dict) -> str:
+    """results.json, results.md, scores.png and curves.png; returns the
+    table's markdown."""
+    table = summarize(results)
+    text = markdown_table(table, controls, len(extra['seeds']))
+    with open(osp.join(work_dir, 'results.json'), 'w') as f:
+        json.dump(
+            dict(results=results, table=table, controls=controls, **extra),
+            f,
+            indent=1)
+    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write(text + '\n')
+    plot_scores(table, controls, osp.join(work_dir, 'scores.png'))
+    if any(curves.values()):
+        plot_curves(curves, osp.join(work_dir, 'curves.png'))
+    return text
+
+
+def merge(args: argparse.Namespace) -> None:
+    """Joins earlier runs (``--merge``) into one table in --work-dir."""
+    results, curves, seconds, controls, seeds = {}, {}, {}, None, None
+    for run_dir in args.merge:
+        path = osp.join(run_dir, 'results.json')
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'--merge: {path} is missing')
+        with open(path) as f:
+            run = json.load(f)
+        if seeds is not None and run['seeds'] != seeds:
+            raise ValueError(f'--merge: {path} has seeds {run["seeds"]}, '
+                             f'the first run {seeds}')
+        seeds = run['seeds']
+        controls = controls or run['controls']
+        for name, scores in run['results'].items():
+            if name in results:
+                raise ValueError(f'--merge: {name} is in two runs')
+            results[name] = scores
+            seconds[name] = run['train_seconds'].get(name, [])
+            if name != 'random':
+                curves[name] = [
+                    load_pretraining(osp.join(run_dir, f'seed{seed}',
+                                              name))['curves']
+                    for seed in seeds
+                ]
+    order = [m for m in MODELS if m in results]
+    os.makedirs(args.work_dir, exist_ok=True)
+    text = write_results(
+        args.work_dir, {m: results[m]
+                        for m in order}, controls, curves,
+        dict(seeds=seeds, train_seconds=seconds, merged=args.merge))
+    print('\n' + text)
+    print(f'\n[mini] merged {len(args.merge)} runs into {args.work_dir}')
+
+
 def main() -> None:
     args = parse_args()
+    if args.merge:
+        merge(args)
+        return
     start = time.time()
     import torch
     from mmengine.registry import DefaultScope
@@ -569,27 +654,15 @@ def main() -> None:
                           for k, v in scores.items() if isinstance(v, float)),
                 flush=True)
 
-    table = summarize(results)
-    text = markdown_table(table, controls, len(args.seeds))
     wall = time.time() - start
-    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(
-            dict(
-                results=results,
-                table=table,
-                controls=controls,
-                seeds=args.seeds,
-                iters=args.iters,
-                wall_seconds=wall,
-                train_seconds=seconds,
-                args=vars(args)),
-            f,
-            indent=1)
-    with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(text + '\n')
-    plot_scores(table, controls, osp.join(args.work_dir, 'scores.png'))
-    if any(curves.values()):
-        plot_curves(curves, osp.join(args.work_dir, 'curves.png'))
+    text = write_results(
+        args.work_dir, results, controls, curves,
+        dict(
+            seeds=args.seeds,
+            iters=args.iters,
+            wall_seconds=wall,
+            train_seconds=seconds,
+            args=vars(args)))
     save_pictures(data, first_models, args.work_dir)
     print('\n' + text)
     print(f'\n[mini] figures and results in {args.work_dir}; '

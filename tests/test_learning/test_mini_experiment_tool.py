@@ -32,3 +32,21 @@ def test_mini_experiment_smoke(tmp_path):
         assert osp.isfile(osp.join(work, name)), name
     text = open(osp.join(work, 'results.md')).read()
     assert 'supervised (upper bound)' in text and '*majority class*' in text
+    # --merge joins runs made in parallel: here one run into a new folder
+    merged = str(tmp_path / 'merged')
+    subprocess.run(
+        cmd[:2] + ['--merge', work, '--work-dir', merged],
+        check=True,
+        cwd=str(tmp_path),
+        timeout=120)
+    assert open(osp.join(merged, 'results.md')).read() == text
+    with open(osp.join(merged, 'results.json')) as f:
+        assert json.load(f)['merged'] == [work]
+    assert osp.isfile(osp.join(merged, 'curves.png'))
+    # a run cannot be joined with itself (the same model twice)
+    twice = subprocess.run(
+        cmd[:2] + ['--merge', work, work, '--work-dir', merged],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True)
+    assert twice.returncode != 0 and 'is in two runs' in twice.stderr
