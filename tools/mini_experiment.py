@@ -87,7 +87,7 @@ METRICS = (
 #: world 2, everything is evaluated on world 1
 EVAL_WORLD, PROBE_TRAIN_WORLD = 1, 2
 #: videos 0 .. PRETRAIN_VIDEOS - 1 of world 0 are the pretraining set
-PRETRAIN_VIDEOS = 1024
+PRETRAIN_VIDEOS = 4096
 #: 95 % two-sided Student t quantiles by degrees of freedom
 T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
 
@@ -108,7 +108,7 @@ def parse_args() -> argparse.Namespace:
         '--pretrain-videos',
         type=int,
         default=None,
-        help='training videos of world 0 (default: the configs, 1024)')
+        help='training videos of world 0 (default: the configs, 4096)')
     parser.add_argument('--probe-train-videos', type=int, default=256)
     parser.add_argument('--probe-test-videos', type=int, default=192)
     parser.add_argument('--labelprop-videos', type=int, default=32)

@@ -45,7 +45,10 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type=dataset_type,
-        num_videos=1024,
+        # 4096 videos (2.4 GB of cached frames): with 1024 the supervised
+        # control learnt its training videos (scene head 0.82 on seen
+        # videos, 0.45 on unseen ones after 2,000 steps)
+        num_videos=4096,
         world=world,
         cache_dir=cache_dir,
         pipeline=train_pipeline))
