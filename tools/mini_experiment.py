@@ -247,6 +247,9 @@ def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
             num_videos=args.corr_videos,
             first_index=20_000,
             size=world_cfg['frame_size'][0]))
+    if 'supervised' in args.models:  # its generalisation gap
+        data['seen'] = WorldProbeClips(
+            world_cfg, min(args.probe_test_videos, PRETRAIN_VIDEOS))
     data['pixels'] = {
         split: pixel_world_features(data[split])
         for split in ('probe_train', 'probe_test')
@@ -290,6 +293,10 @@ def evaluate(model, cfg, checkpoint: Optional[str], data: Dict, seed: int,
         data['probe_train'],
         data['probe_test'],
         seed=seed)
+    if hasattr(model, 'scene_head'):
+        scores.update(
+            scene_head_seen=scene_head_accuracy(model, data['seen']),
+            scene_head_unseen=scene_head_accuracy(model, data['probe_test']))
     lp = evaluate_label_propagation(model, data['labelprop'], layer='res3')
     scores.update(
         labelprop_j=lp['j_mean'], labelprop_per_video=lp['j_per_video'])
@@ -300,6 +307,20 @@ def evaluate(model, cfg, checkpoint: Optional[str], data: Dict, seed: int,
     if not skip_tracking:
         scores.update(track_model(cfg, checkpoint, data, seed, work_dir))
     return scores
+
+
+def scene_head_accuracy(model, clips) -> float:
+    """Top-1 of the supervised control's own scene head on whole-frame
+    clips: on pretraining videos (seen) against held-out ones, the gap
+    between what it learnt and what generalises."""
+    import torch
+
+    from constcl_mm.evaluation.downstream.world_probes import \
+        extract_world_features
+    feats = extract_world_features(model, clips)['video']
+    with torch.no_grad():
+        pred = model.scene_head(feats.float()).argmax(1)
+    return float((pred == torch.as_tensor(clips.labels)).float().mean())
 
 
 def track_model(cfg, checkpoint: Optional[str], data: Dict, seed: int,

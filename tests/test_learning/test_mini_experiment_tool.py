@@ -27,6 +27,8 @@ def test_mini_experiment_smoke(tmp_path):
     assert row['n'] == 2 and row['lo'] <= row['mean'] <= row['hi']
     assert set(res['controls']) >= {'pixels', 'majority', 'copy'}
     assert 'labelprop_j' in res['table']['random']
+    sup = res['results']['supervised'][0]
+    assert 0 <= sup['scene_head_unseen'] <= 1 and 'scene_head_seen' in sup
     for name in ('results.md', 'scores.png', 'curves.png',
                  'label_propagation.png'):
         assert osp.isfile(osp.join(work, name)), name
