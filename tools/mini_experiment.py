@@ -249,7 +249,9 @@ def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
             size=world_cfg['frame_size'][0]))
     if 'supervised' in args.models:  # its generalisation gap
         data['seen'] = WorldProbeClips(
-            world_cfg, min(args.probe_test_videos, PRETRAIN_VIDEOS))
+            world_cfg,
+            min(args.probe_test_videos, args.pretrain_videos
+                or PRETRAIN_VIDEOS))
     data['pixels'] = {
         split: pixel_world_features(data[split])
         for split in ('probe_train', 'probe_test')
