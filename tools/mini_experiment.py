@@ -438,10 +438,15 @@ def markdown_table(table: Dict[str, Dict], controls: Dict[str, Dict],
                    num_seeds: int) -> str:
     head = '| model | ' + ' | '.join(t for _, t in METRICS) + ' |'
     lines = [
-        f'Mean ± std over {num_seeds} seed(s) [95 % interval]; controls '
+        f'Mean ± std over {num_seeds} seed(s) (n: seeds of a row when they '
+        'differ) [95 % interval]; controls '
         'are seed-independent.', '', head, '|---' * (len(METRICS) + 1) + '|'
     ]
+    counts = {s['n'] for row in table.values() for s in row.values()}
     for name, row in table.items():
+        label = LABELS[name]
+        if len(counts) > 1:  # merged runs with other seeds: say how many
+            label += f' (n={max(s["n"] for s in row.values())})'
         cells = []
         for key, _ in METRICS:
             if key not in row:
@@ -452,7 +457,7 @@ def markdown_table(table: Dict[str, Dict], controls: Dict[str, Dict],
             if s['n'] > 1:
                 text += f' [{s["lo"]:.3f}, {s["hi"]:.3f}]'
             cells.append(text)
-        lines.append(f'| {LABELS[name]} | ' + ' | '.join(cells) + ' |')
+        lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
     for name, row in controls.items():
         cells = [f'{row[k]:.3f}' if k in row else '–' for k, _ in METRICS]
         lines.append(f'| *{LABELS[name]}* | ' + ' | '.join(cells) + ' |')
@@ -589,36 +594,42 @@ def write_results(work_dir: str, results: Dict[str, List[Dict]],
 
 
 def merge(args: argparse.Namespace) -> None:
-    """Joins earlier runs (``--merge``) into one table in --work-dir."""
-    results, curves, seconds, controls, seeds = {}, {}, {}, None, None
+    """Joins earlier runs (``--merge``) into one table in --work-dir: other
+    models, or other seeds of the same model (never the same seed twice)."""
+    results, curves, seconds, seen = {}, {}, {}, {}
+    controls = None
     for run_dir in args.merge:
         path = osp.join(run_dir, 'results.json')
         if not osp.isfile(path):
             raise FileNotFoundError(f'--merge: {path} is missing')
         with open(path) as f:
             run = json.load(f)
-        if seeds is not None and run['seeds'] != seeds:
-            raise ValueError(f'--merge: {path} has seeds {run["seeds"]}, '
-                             f'the first run {seeds}')
-        seeds = run['seeds']
         controls = controls or run['controls']
         for name, scores in run['results'].items():
-            if name in results:
-                raise ValueError(f'--merge: {name} is in two runs')
-            results[name] = scores
-            seconds[name] = run['train_seconds'].get(name, [])
+            again = set(seen.get(name, ())) & set(run['seeds'])
+            if again:
+                raise ValueError(f'--merge: {name} seed(s) {sorted(again)} '
+                                 'are in two runs')
+            seen.setdefault(name, []).extend(run['seeds'])
+            results.setdefault(name, []).extend(scores)
+            seconds.setdefault(name,
+                               []).extend(run['train_seconds'].get(name, []))
             if name != 'random':
-                curves[name] = [
-                    load_pretraining(osp.join(run_dir, f'seed{seed}',
-                                              name))['curves']
-                    for seed in seeds
-                ]
+                curves.setdefault(name, []).extend(
+                    load_pretraining(osp.join(run_dir, f'seed{seed}', name))
+                    ['curves'] for seed in run['seeds'])
     order = [m for m in MODELS if m in results]
     os.makedirs(args.work_dir, exist_ok=True)
     text = write_results(
         args.work_dir, {m: results[m]
                         for m in order}, controls, curves,
-        dict(seeds=seeds, train_seconds=seconds, merged=args.merge))
+        dict(
+            seeds=sorted({s
+                          for v in seen.values()
+                          for s in v}),
+            seeds_per_model=seen,
+            train_seconds=seconds,
+            merged=args.merge))
     print('\n' + text)
     print(f'\n[mini] merged {len(args.merge)} runs into {args.work_dir}')
 

@@ -51,4 +51,4 @@ def test_mini_experiment_smoke(tmp_path):
         cwd=str(tmp_path),
         capture_output=True,
         text=True)
-    assert twice.returncode != 0 and 'is in two runs' in twice.stderr
+    assert twice.returncode != 0 and 'are in two runs' in twice.stderr
