@@ -23,6 +23,7 @@ import tempfile
 import time
 from typing import Dict, List
 
+from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -63,7 +64,7 @@ def parse_args() -> argparse.Namespace:
         '--cache-dir',
         default=None,
         help='frame cache of the world (default: a temporary folder)')
-    parser.add_argument('--cfg-options', nargs='+', default=[])
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
     if args.iters <= args.warmup:
         parser.error('--iters must be larger than --warmup')
@@ -72,15 +73,12 @@ def parse_args() -> argparse.Namespace:
 
 def measure(name: str, args: argparse.Namespace, work_dir: str,
             cache_dir: str) -> Dict[str, float]:
-    from mmengine.config import Config, DictAction
+    from mmengine.config import Config
 
     from constcl_mm.utils import adapt_cfg_to_machine, build_runner
     cfg = Config.fromfile(osp.join(MINI, CONFIGS[name]))
     if args.cfg_options:
-        action = DictAction(option_strings=[], dest='o')
-        namespace = argparse.Namespace()
-        action(None, namespace, args.cfg_options)
-        cfg.merge_from_dict(namespace.o)
+        cfg.merge_from_dict(args.cfg_options)
     full_iters = int(cfg.train_cfg.max_iters)
     cfg.work_dir = osp.join(work_dir, name)
     cfg.log_level = 'WARNING'

@@ -1,8 +1,9 @@
 # Mini ConST-CL (context 5) on the object world of the second learning proof
 # (docs/learning_proof.md): the classes and the pipeline of the paper's
 # config (ResNet3dY, ConSTCL, the context neck, both contrastive heads,
-# two-view CVRL sampling with 8 random boxes per view) at a size that
-# pretrains in about 5 minutes on 2 CPU cores (tools/mini_experiment.py).
+# two-view CVRL sampling with 8 random boxes per view) at laptop size: one
+# pretraining takes about 20 minutes on 2 idle CPU cores (0.6 s per step,
+# benchmarks/mini_step.py; the 5 minutes aimed at are not reached).
 # Each departure from configs/constcl/pretrain.py is explained next to it.
 _base_ = [
     '../_base_/models/constcl_r3d50y.py',
@@ -12,7 +13,7 @@ _base_ = [
 
 width = 16  # base channels: a quarter of R3D's 64
 # R3D-18-Y (basic blocks, res5 of 8 x width = 128 channels): a deeper trunk
-# does not fit 2,000 steps of 32 videos into 5 minutes on 2 cores
+# would make 2,000 steps of 32 videos slower still on 2 cores
 feat_channels = width * 8
 model = dict(
     backbone=dict(

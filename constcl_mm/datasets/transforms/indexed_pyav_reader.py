@@ -310,7 +310,7 @@ class IndexedPyAVReader(BaseFrameReader):
         positions = self._position_of[sent]
         keep = ~(self._droppable[sent] & ~needed[positions])
         if keep.all():  # in output order from the keyframe on
-            positions = positions.min() + np.arange(sent.size)
+            positions = self._position_of[first] + np.arange(sent.size)
         else:  # ordered containers only: the sent pictures' positions
             sent, positions = sent[keep], np.sort(positions[keep])
         count = 0
