@@ -101,3 +101,51 @@ def test_other_readers_and_interpolations_fall_back():
     ])(
         dict(filename=path, start_index=0))
     np.testing.assert_array_equal(out['imgs'], ref['imgs'])
+
+
+def encode_clip(path: str, pix_fmt: str, size=(360, 640), frames=40) -> str:
+    """An H.264 clip with B-frames in ``pix_fmt``, of moving gradients (the
+    chroma differs from row to row and from column to column)."""
+    import av
+    height, width = size
+    yy, xx = np.mgrid[0:height, 0:width]
+    with av.open(path, 'w') as out:
+        stream = out.add_stream('libx264', rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+        stream.options = {'bf': '2', 'g': '12', 'crf': '18'}
+        for t in range(frames):
+            rgb = np.stack([(xx * 3 + t * 7) % 256, (yy * 5 + t * 3) % 256,
+                            (xx + yy + t * 11) % 256], -1).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(rgb, format='rgb24')
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize('pix_fmt', ['yuv422p', 'yuv444p', 'yuvj420p'])
+def test_fused_converts_few_rows_of_other_planar_formats(tmp_path, pix_fmt):
+    """4:2:2, 4:4:4 and full-range pictures take the compact conversion
+    too, with the same pixels as whole-frame conversion."""
+    from constcl_mm.datasets.transforms import cropped_decode
+    path = encode_clip(str(tmp_path / f'{pix_fmt}.mp4'), pix_fmt)
+    calls = []
+    convert = cropped_decode._CompactConverter.__call__
+
+    def counted(self, frame, into):
+        calls.append(frame.format.name)
+        convert(self, frame, into)
+
+    cropped_decode._CompactConverter.__call__ = counted
+    try:
+        for seed in range(3):
+            np.random.seed(seed)
+            ref = today('pyav_indexed', 112)(
+                dict(filename=path, start_index=0))
+            np.random.seed(seed)
+            out = fused(size=112)(dict(filename=path, start_index=0))
+            np.testing.assert_array_equal(out['imgs'], ref['imgs'])
+    finally:
+        cropped_decode._CompactConverter.__call__ = convert
+    assert calls and set(calls) == {pix_fmt}

@@ -5,8 +5,9 @@
 ``MultiViewRandomResizedCrop`` with the same random draws and the same
 output, bit for bit. With the ``'pyav_indexed'`` backend it never builds a
 full-resolution RGB frame: the crops are drawn first (they only need the
-frame size), and of every decoded YUV 4:2:0 picture only the rows that
-the bilinear resize of the views using it reads
+frame size), and of every decoded planar YUV picture (4:2:0, 4:2:2,
+4:4:4, :data:`PLANAR_YUV`) only the rows that the bilinear resize of the
+views using it reads
 (:func:`linear_taps`: two per output row, so a 1080p crop resized to 224
 converts about a third of the frame) within the crop's columns are
 converted to RGB, by FFmpeg's own
@@ -24,7 +25,7 @@ from .indexed_pyav_reader import IndexedPyAVReader
 from .loading import MultiClipDecode
 from .video_readers import VideoDecodeError
 
-__all__ = ['MultiClipDecodeResizedCrop', 'linear_taps']
+__all__ = ['MultiClipDecodeResizedCrop', 'linear_taps', 'PLANAR_YUV']
 
 
 def linear_taps(src_len: int, dst_len: int) -> np.ndarray:
@@ -48,63 +49,103 @@ def linear_taps(src_len: int, dst_len: int) -> np.ndarray:
         np.concatenate([first, np.minimum(first + 1, src_len - 1)]))
 
 
-def _even_rows(rows: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Luma rows covering ``rows`` in pairs that share a chroma row.
+#: ``(horizontal, vertical)`` chroma subsampling of the planar YUV formats
+#: the compact conversion handles (others are converted whole)
+PLANAR_YUV = {
+    'yuv420p': (2, 2),
+    'yuvj420p': (2, 2),
+    'yuv422p': (2, 1),
+    'yuvj422p': (2, 1),
+    'yuv444p': (1, 1),
+    'yuvj444p': (1, 1),
+}
+
+
+def plane_rows(rows: np.ndarray, v_sub: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Luma rows covering ``rows`` whole, and the chroma rows they use.
+
+    Args:
+        rows (np.ndarray): Frame rows to convert.
+        v_sub (int): Vertical chroma subsampling (2 for 4:2:0, else 1).
 
     Returns:
-        tuple[np.ndarray]: ``(luma, chroma)``; ``luma`` has the two rows
-        ``2c, 2c + 1`` of every chroma row ``c``. The chroma count is made
-        even (the last pair repeated) so that the I420 planes pack into rows.
+        tuple[np.ndarray]: ``(luma, chroma)``. With 4:2:0, ``luma`` has the
+        two rows ``2c, 2c + 1`` of every chroma row ``c`` (the converter
+        pairs them); otherwise both are the unique ``rows``.
     """
+    if v_sub == 1:
+        rows = np.unique(rows)
+        return rows, rows
     chroma = np.unique(rows // 2)
-    if chroma.size % 2:
-        chroma = np.append(chroma, chroma[-1])
     luma = np.stack([2 * chroma, 2 * chroma + 1], axis=1).ravel()
     return luma, chroma
 
 
-class _CompactConverter:
-    """Converts chosen rows of a column span of a YUV 4:2:0 picture to RGB.
+class _CompactLayout:
+    """The gathered rows of one pixel format, in a reusable frame."""
 
-    Gathering whole row segments keeps the copies contiguous (picking
-    columns too would convert fewer pixels but scatter them slowly).
+    def __init__(self, fmt: str, rows: np.ndarray, x1: int, x2: int) -> None:
+        import av
+        h_sub, v_sub = PLANAR_YUV[fmt]
+        self.luma_rows, chroma_rows = plane_rows(rows, v_sub)
+        self.rows = (self.luma_rows, chroma_rows, chroma_rows)
+        self.spans = ((x1, x2), ) + ((x1 // h_sub, x2 // h_sub), ) * 2
+        self.frame = av.VideoFrame(x2 - x1, self.luma_rows.size, fmt)
+        self.targets = []
+        for plane, rows, (a, b) in zip(self.frame.planes, self.rows,
+                                       self.spans):
+            target = np.frombuffer(plane, np.uint8)
+            self.targets.append(
+                target.reshape(-1, plane.line_size)[:rows.size, :b - a])
+
+
+class _CompactConverter:
+    """Converts chosen rows of a column span of a planar YUV picture to RGB.
+
+    The rows are copied straight into a small frame of the same format
+    (kept between calls), which FFmpeg converts. Gathering whole row
+    segments keeps the copies contiguous (picking columns too would convert
+    fewer pixels but scatter them slowly).
 
     Args:
         rows (np.ndarray): Frame rows to convert.
         x1 (int): First column of the span.
         x2 (int): End of the span (exclusive).
+        width (int): Frame width.
     """
 
     def __init__(self, rows: np.ndarray, x1: int, x2: int, width: int) -> None:
-        self.luma_rows, self.chroma_rows = _even_rows(rows)
+        self.rows = rows
         # 32-pixel aligned spans keep FFmpeg's converter on its SIMD path
         # (several times faster than on odd widths)
         x1 -= x1 % 32
         x2 = min(x1 + -(-(x2 - x1) // 32) * 32, width)
         self.x1, self.x2 = x1, x2 + x2 % 2
+        self._layouts: Dict[str, _CompactLayout] = {}
         from av.video.reformatter import VideoReformatter
         self._reformatter = VideoReformatter()  # keeps its SwsContext
 
     def __call__(self, frame, into: np.ndarray) -> None:
         """Writes the converted pixels of ``frame`` into ``into`` (H, W, 3).
+
+        ``frame`` must have a format of :data:`PLANAR_YUV`.
         """
-        import av
-        height, width = into.shape[:2]
-        x1, x2 = self.x1, self.x2
-        planes = []
-        for i, plane in enumerate(frame.planes):
-            rows, step = ((self.luma_rows, 1) if i == 0 else
-                          (self.chroma_rows, 2))
-            data = np.frombuffer(plane, np.uint8)
-            data = data.reshape(-1, plane.line_size)[:height // step]
-            planes.append(data[rows, x1 // step:x2 // step].ravel())
-        packed = np.concatenate(planes).reshape(-1, x2 - x1)
-        compact = av.VideoFrame.from_ndarray(packed, format='yuv420p')
+        fmt = frame.format.name
+        layout = self._layouts.get(fmt)
+        if layout is None:
+            layout = _CompactLayout(fmt, self.rows, self.x1, self.x2)
+            self._layouts[fmt] = layout
+        for plane, rows, (a, b), target in zip(frame.planes, layout.rows,
+                                               layout.spans, layout.targets):
+            source = np.frombuffer(plane, np.uint8)
+            source = source.reshape(-1, plane.line_size)
+            target[...] = source[rows, a:b]
+        compact = layout.frame
         compact.color_range = frame.color_range
         compact.colorspace = frame.colorspace
         # one thread: FFmpeg's default splits even small conversions
         rgb = self._reformatter.reformat(compact, format='rgb24', threads=1)
-        into[self.luma_rows, x1:x2] = rgb.to_ndarray()
+        into[layout.luma_rows, self.x1:self.x2] = rgb.to_ndarray()
 
 
 @TRANSFORMS.register_module()
@@ -182,7 +223,7 @@ class MultiClipDecodeResizedCrop(MultiViewRandomResizedCrop):
                     f'frame {unique[k]} is {frame.width}x{frame.height}, '
                     f'the stream {width}x{height}')
             views = tuple(sorted({v for v, _ in users[k]}))
-            if converters is not None and frame.format.name == 'yuv420p':
+            if (converters is not None and frame.format.name in PLANAR_YUV):
                 converters[views](frame, scratch)
                 source = scratch
             else:
