@@ -125,7 +125,8 @@ def encode_clip(path: str, pix_fmt: str, size=(360, 640), frames=40) -> str:
 
 
 @pytest.mark.parametrize('pix_fmt', ['yuv422p', 'yuv444p', 'yuvj420p'])
-def test_fused_converts_few_rows_of_other_planar_formats(tmp_path, pix_fmt):
+def test_fused_converts_few_rows_of_other_planar_formats(
+        tmp_path, monkeypatch, pix_fmt):
     """4:2:2, 4:4:4 and full-range pictures take the compact conversion
     too, with the same pixels as whole-frame conversion."""
     from constcl_mm.datasets.transforms import cropped_decode
@@ -137,15 +138,11 @@ def test_fused_converts_few_rows_of_other_planar_formats(tmp_path, pix_fmt):
         calls.append(frame.format.name)
         convert(self, frame, into)
 
-    cropped_decode._CompactConverter.__call__ = counted
-    try:
-        for seed in range(3):
-            np.random.seed(seed)
-            ref = today('pyav_indexed', 112)(
-                dict(filename=path, start_index=0))
-            np.random.seed(seed)
-            out = fused(size=112)(dict(filename=path, start_index=0))
-            np.testing.assert_array_equal(out['imgs'], ref['imgs'])
-    finally:
-        cropped_decode._CompactConverter.__call__ = convert
+    monkeypatch.setattr(cropped_decode._CompactConverter, '__call__', counted)
+    for seed in range(3):
+        np.random.seed(seed)
+        ref = today('pyav_indexed', 112)(dict(filename=path, start_index=0))
+        np.random.seed(seed)
+        out = fused(size=112)(dict(filename=path, start_index=0))
+        np.testing.assert_array_equal(out['imgs'], ref['imgs'])
     assert calls and set(calls) == {pix_fmt}

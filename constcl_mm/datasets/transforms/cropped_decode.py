@@ -61,7 +61,7 @@ PLANAR_YUV = {
 }
 
 
-def plane_rows(rows: np.ndarray, v_sub: int) -> Tuple[np.ndarray, np.ndarray]:
+def _plane_rows(rows: np.ndarray, v_sub: int) -> Tuple[np.ndarray, np.ndarray]:
     """Luma rows covering ``rows`` whole, and the chroma rows they use.
 
     Args:
@@ -87,7 +87,7 @@ class _CompactLayout:
     def __init__(self, fmt: str, rows: np.ndarray, x1: int, x2: int) -> None:
         import av
         h_sub, v_sub = PLANAR_YUV[fmt]
-        self.luma_rows, chroma_rows = plane_rows(rows, v_sub)
+        self.luma_rows, chroma_rows = _plane_rows(rows, v_sub)
         self.rows = (self.luma_rows, chroma_rows, chroma_rows)
         self.spans = ((x1, x2), ) + ((x1 // h_sub, x2 // h_sub), ) * 2
         self.frame = av.VideoFrame(x2 - x1, self.luma_rows.size, fmt)
@@ -223,7 +223,7 @@ class MultiClipDecodeResizedCrop(MultiViewRandomResizedCrop):
                     f'frame {unique[k]} is {frame.width}x{frame.height}, '
                     f'the stream {width}x{height}')
             views = tuple(sorted({v for v, _ in users[k]}))
-            if (converters is not None and frame.format.name in PLANAR_YUV):
+            if converters is not None and frame.format.name in PLANAR_YUV:
                 converters[views](frame, scratch)
                 source = scratch
             else:
