@@ -52,9 +52,18 @@ def category_index(shape: int, texture: int) -> int:
     return int(shape) * len(TEXTURES) + int(texture)
 
 
+def radial_profile(rng: np.random.RandomState, amplitude: float) -> np.ndarray:
+    """A random smooth radial deformation: ``(4, 2)`` amplitudes and phases
+    of the angular harmonics 2-5 (see :func:`shape_mask`)."""
+    amps = rng.uniform(-amplitude, amplitude, 4)
+    phases = rng.uniform(0, 2 * np.pi, 4)
+    return np.stack([amps, phases], axis=1).astype(np.float32)
+
+
 def shape_mask(shape: str,
                aspect: float = 1.0,
-               size: int = _PATCH) -> np.ndarray:
+               size: int = _PATCH,
+               profile: Optional[np.ndarray] = None) -> np.ndarray:
     """An anti-aliased mask of a shape family filling a square patch.
 
     Args:
@@ -62,12 +71,24 @@ def shape_mask(shape: str,
         aspect (float): Minor / major axis of the ellipse (other shapes
             ignore it).
         size (int): Patch side in pixels.
+        profile (np.ndarray, optional): ``(K, 2)`` amplitudes and phases of
+            angular harmonics ``2 .. K + 1`` (:func:`radial_profile`): the
+            shape's radius at angle ``a`` is scaled by ``1 + sum_k amp_k
+            cos(k a + phase_k)`` (clipped to 0.6-1.08, so the shape stays
+            in its patch). ``None``: the family's canonical shape.
 
     Returns:
         np.ndarray: ``float32`` ``(size, size)`` in ``[0, 1]``.
     """
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size * 2 - 1
     y, x = np.meshgrid(coords, coords, indexing='ij')
+    if profile is not None:
+        angle = np.arctan2(y, x)
+        ks = np.arange(2, 2 + len(profile), dtype=np.float32)
+        scale = 1 + (profile[:, 0] *
+                     np.cos(ks * angle[..., None] + profile[:, 1])).sum(-1)
+        scale = np.clip(scale, 0.6, 1.08).astype(np.float32)
+        x, y = x / scale, y / scale
     if shape == 'ellipse':
         # signed distance (approximate) to the ellipse x^2 + (y/aspect)^2 = r
         dist = np.sqrt(x**2 + (y / aspect)**2) - 0.92
@@ -123,15 +144,22 @@ class ShapeObject:
         background (float): Mean luminance of the background.
         num_frames (int): Length of the video.
         rng (RandomState): Draws everything else.
+        profile (np.ndarray, optional): The video's radial deformation of
+            the shape (:func:`shape_mask`).
     """
 
-    def __init__(self, shape: int, texture: int, motion: int,
-                 background: float, num_frames: int,
-                 rng: np.random.RandomState) -> None:
+    def __init__(self,
+                 shape: int,
+                 texture: int,
+                 motion: int,
+                 background: float,
+                 num_frames: int,
+                 rng: np.random.RandomState,
+                 profile: Optional[np.ndarray] = None) -> None:
         self.shape, self.texture, self.motion = shape, texture, motion
         self.category = category_index(shape, texture)
         aspect = rng.uniform(0.55, 0.75) if SHAPES[shape] == 'ellipse' else 1
-        self.mask = shape_mask(SHAPES[shape], aspect)
+        self.mask = shape_mask(SHAPES[shape], aspect, profile=profile)
         self.area = float(self.mask.sum())
         colour = _contrasting_colour(rng, background)
         self.texture_rgb = self._texture(colour, rng)
@@ -224,6 +252,8 @@ class ObjectVideo:
         objects (list[ShapeObject]): Back-to-front depth order.
         categories (list[int]), motions (list[int]): Per object.
         hero_index (int): The largest object (the tracking target).
+        profile (np.ndarray | None): The radial deformation all its objects
+            share (``shape_variation`` of :class:`ObjectWorld`).
         num_frames (int), frame_size ((H, W)), fps (float).
     """
 
@@ -232,7 +262,8 @@ class ObjectVideo:
                  num_frames: int,
                  frame_size: Tuple[int, int],
                  num_objects: Tuple[int, int],
-                 fps: float = 25.0) -> None:
+                 fps: float = 25.0,
+                 shape_variation: float = 0.0) -> None:
         rng = np.random.RandomState(seed)
         self.seed = seed
         self.num_frames = num_frames
@@ -241,10 +272,16 @@ class ObjectVideo:
         self.label = int(rng.randint(len(SHAPES)))
         self._background_field(rng)
         count = rng.randint(num_objects[0], num_objects[1] + 1)
+        # drawn from a stream of its own: with and without it the videos
+        # have the same labels, colours, sizes and motions
+        self.profile = radial_profile(
+            np.random.RandomState(
+                (seed + 104_729) %
+                (2**31 - 1)), shape_variation) if shape_variation > 0 else None
         self.objects: List[ShapeObject] = [
             ShapeObject(self.label, rng.randint(len(TEXTURES)),
                         rng.randint(len(MOTIONS)), self.background_luma,
-                        num_frames, rng) for _ in range(count)
+                        num_frames, rng, self.profile) for _ in range(count)
         ]
         self.categories = [o.category for o in self.objects]
         self.motions = [o.motion for o in self.objects]
@@ -361,6 +398,12 @@ class ObjectWorld(SyntheticWorld):
         num_objects (tuple[int]): Inclusive range of objects per video.
             Defaults to ``(1, 3)``.
         fps (float): Nominal frame rate (for exported files). Defaults to 25.
+        shape_variation (float): Amplitude of each video's own radial
+            deformation of its shape family (:func:`radial_profile`), shared
+            by all objects of the video: every video then has a shape of
+            its own within its family, a colour-free identity for
+            instance-contrastive learning. 0 (default): the canonical
+            shapes.
     """
 
     kind = 'objects'
@@ -372,8 +415,29 @@ class ObjectWorld(SyntheticWorld):
                  num_frames: int = 48,
                  frame_size: Sequence[int] = (64, 64),
                  num_objects: Sequence[int] = (1, 3),
-                 fps: float = 25.0) -> None:
+                 fps: float = 25.0,
+                 shape_variation: float = 0.0) -> None:
         super().__init__(seed, num_frames, frame_size, num_objects, fps)
+        if not 0 <= shape_variation <= 0.3:
+            raise ValueError('shape_variation must be in [0, 0.3] (the '
+                             'amplitude of a radial deformation), got '
+                             f'{shape_variation}')
+        self.shape_variation = float(shape_variation)
+
+    def video(self, index: int) -> ObjectVideo:
+        """Video ``index`` of this world."""
+        return ObjectVideo(
+            self.video_seed(index), self.num_frames, self.frame_size,
+            self.num_objects, self.fps, self.shape_variation)
+
+    def config(self) -> Dict:
+        """The settings, as :func:`build_world` takes them
+        (``shape_variation`` only when set, so the frame caches of the
+        canonical world keep their names)."""
+        cfg = super().config()
+        if self.shape_variation:
+            cfg['shape_variation'] = self.shape_variation
+        return cfg
 
     @property
     def classes(self) -> Tuple[str, ...]:
@@ -394,7 +458,8 @@ def object_world_from_cfg(cfg: Optional[Dict]) -> ObjectWorld:
     """An :class:`ObjectWorld` from its settings (see its arguments)."""
     cfg = dict(cfg or {})
     unknown = set(cfg) - {
-        'seed', 'num_frames', 'frame_size', 'num_objects', 'fps'
+        'seed', 'num_frames', 'frame_size', 'num_objects', 'fps',
+        'shape_variation'
     }
     if unknown:
         raise ValueError(f'unknown object-world settings {sorted(unknown)}')

@@ -173,3 +173,37 @@ def test_world_object_boxes_map_the_ground_truth_into_each_view():
 def test_world_object_boxes_needs_the_object_world():
     with pytest.raises(ValueError, match="world type='objects'"):
         WorldObjectBoxes(world=dict(seed=0))
+
+
+def test_shape_variation_gives_each_video_its_own_shape():
+    canonical = build_world(WORLD)
+    varied = build_world(dict(WORLD, shape_variation=0.15))
+    assert 'shape_variation' not in canonical.config()  # cache names kept
+    assert build_world(varied.config()).config() == varied.config()
+    masks = []
+    for index in range(6):
+        a, b = canonical.video(index), varied.video(index)
+        # the same draws otherwise: labels, colours, motions
+        assert (a.label, a.categories, a.motions) == (b.label, b.categories,
+                                                      b.motions)
+        assert np.array_equal(a.background, b.background)
+        assert all(
+            np.array_equal(p.texture_rgb, q.texture_rgb)
+            for p, q in zip(a.objects, b.objects))
+        assert a.profile is None and b.profile is not None
+        # every object of a video shares the video's shape (ellipses also
+        # draw an aspect ratio per object) ...
+        if SHAPES[b.label] != 'ellipse':
+            assert all(
+                np.array_equal(o.mask, b.objects[0].mask) for o in b.objects)
+        masks.append(b.objects[0].mask)
+        changed = np.abs(a.objects[0].mask - b.objects[0].mask)
+        assert changed.mean() > 0.01, index
+    # ... and videos of one family differ from each other
+    same = [(i, j) for i in range(6) for j in range(i)
+            if varied.video(i).label == varied.video(j).label]
+    for i, j in same:
+        if SHAPES[varied.video(i).label] != 'ellipse':  # ellipses: aspect
+            assert not np.array_equal(masks[i], masks[j])
+    with pytest.raises(ValueError, match='shape_variation'):
+        build_world(dict(WORLD, shape_variation=0.5))
