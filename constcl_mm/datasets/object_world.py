@@ -426,7 +426,7 @@ class ObjectWorld(SyntheticWorld):
 
     def video(self, index: int) -> ObjectVideo:
         """Video ``index`` of this world."""
-        return ObjectVideo(
+        return self.video_class(
             self.video_seed(index), self.num_frames, self.frame_size,
             self.num_objects, self.fps, self.shape_variation)
 
