@@ -229,6 +229,15 @@ def labelprop_clips(world_cfg: Dict, num_videos: int, first_index: int,
     return clips
 
 
+def correspondence_world(world_cfg: Dict) -> Dict:
+    """The world of the region-correspondence check: it matches objects
+    within a video, so a world of one object a video lends it 2-3 objects
+    of the same kind."""
+    if tuple(world_cfg.get('num_objects', (1, 3)))[1] >= 2:
+        return world_cfg
+    return dict(world_cfg, num_objects=(2, 3))
+
+
 def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
     """Held-out evaluation data, made once for every model. World 1 gives
     disjoint ranges of videos to each evaluation."""
@@ -243,7 +252,7 @@ def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
         labelprop=labelprop_clips(eval_world, args.labelprop_videos, 10_000,
                                   args.labelprop_size),
         corr=CorrespondenceClips(
-            world=eval_world,
+            world=correspondence_world(eval_world),
             num_videos=args.corr_videos,
             first_index=20_000,
             size=world_cfg['frame_size'][0]))

@@ -26,6 +26,14 @@ random base colour. Each object's colour keeps a luminance contrast of at
 least 0.2 to the background. Frames are rendered on request (about 0.2 ms a
 frame at 64 px); everything is deterministic from ``(seed, index)``. No image
 files are needed.
+
+Three settings give each video a colour-free identity in its shape
+(``shape_variation``: a per-video deformation of the family;
+``fixed_stripes``: one stripe pattern for every striped object, so stripes
+identify no video; ``object_size``): the learning proof pretrains on one
+such object a video (configs/_base_/datasets/object_world_constcl_pretrain.py),
+because with the canonical shapes instance discrimination had no reason to
+read the shape. Each setting leaves every other draw of a video unchanged.
 """
 import math
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -146,6 +154,11 @@ class ShapeObject:
         rng (RandomState): Draws everything else.
         profile (np.ndarray, optional): The video's radial deformation of
             the shape (:func:`shape_mask`).
+        size_range (tuple[float]): Range of the object's side, a fraction
+            of the frame side.
+        fixed_stripes (bool): Stripes of one orientation and frequency (in
+            the object's own frame) for every object: the texture then
+            tells only the texture family, not the object.
     """
 
     def __init__(self,
@@ -155,8 +168,11 @@ class ShapeObject:
                  background: float,
                  num_frames: int,
                  rng: np.random.RandomState,
-                 profile: Optional[np.ndarray] = None) -> None:
+                 profile: Optional[np.ndarray] = None,
+                 size_range: Tuple[float, float] = (0.25, 0.45),
+                 fixed_stripes: bool = False) -> None:
         self.shape, self.texture, self.motion = shape, texture, motion
+        self.fixed_stripes = fixed_stripes
         self.category = category_index(shape, texture)
         aspect = rng.uniform(0.55, 0.75) if SHAPES[shape] == 'ellipse' else 1
         self.mask = shape_mask(SHAPES[shape], aspect, profile=profile)
@@ -169,7 +185,7 @@ class ShapeObject:
             for dy in (0, 1)
         ]).astype(np.float32)
         self.hull = cv2.convexHull(corners)[:, 0].T.astype(np.float64)
-        self.size0 = rng.uniform(0.25, 0.45)
+        self.size0 = rng.uniform(*size_range)
         self.centre0 = rng.uniform(0.3, 0.7, 2)
         self.angle0 = rng.uniform(0, 360)
         self.num_frames = num_frames
@@ -185,11 +201,14 @@ class ShapeObject:
                 other = np.clip(1.0 - colour, 0, 1).astype(np.float32)
             coords = np.arange(_PATCH, dtype=np.float32) / _PATCH
             y, x = np.meshgrid(coords, coords, indexing='ij')
+            # drawn in every case, so that the other draws do not move
             theta = rng.uniform(0, np.pi)
             freq = rng.uniform(2.5, 4.5)
+            offset = rng.uniform(0, 2 * np.pi)
+            if self.fixed_stripes:
+                theta, freq, offset = np.pi / 4, 3.5, 0.0
             wave = np.sin(2 * np.pi * freq *
-                          (x * np.cos(theta) + y * np.sin(theta)) +
-                          rng.uniform(0, 2 * np.pi))
+                          (x * np.cos(theta) + y * np.sin(theta)) + offset)
             patch[wave > 0] = other
         return patch
 
@@ -263,7 +282,9 @@ class ObjectVideo:
                  frame_size: Tuple[int, int],
                  num_objects: Tuple[int, int],
                  fps: float = 25.0,
-                 shape_variation: float = 0.0) -> None:
+                 shape_variation: float = 0.0,
+                 object_size: Tuple[float, float] = (0.25, 0.45),
+                 fixed_stripes: bool = False) -> None:
         rng = np.random.RandomState(seed)
         self.seed = seed
         self.num_frames = num_frames
@@ -281,7 +302,8 @@ class ObjectVideo:
         self.objects: List[ShapeObject] = [
             ShapeObject(self.label, rng.randint(len(TEXTURES)),
                         rng.randint(len(MOTIONS)), self.background_luma,
-                        num_frames, rng, self.profile) for _ in range(count)
+                        num_frames, rng, self.profile, object_size,
+                        fixed_stripes) for _ in range(count)
         ]
         self.categories = [o.category for o in self.objects]
         self.motions = [o.motion for o in self.objects]
@@ -404,6 +426,11 @@ class ObjectWorld(SyntheticWorld):
             its own within its family, a colour-free identity for
             instance-contrastive learning. 0 (default): the canonical
             shapes.
+        object_size (tuple[float]): Range of an object's side, a fraction
+            of the frame side. Defaults to ``(0.25, 0.45)``.
+        fixed_stripes (bool): One stripe orientation and frequency (in the
+            object's frame) for all striped objects, so that the stripes
+            are not an identity of their own. Defaults to False.
     """
 
     kind = 'objects'
@@ -416,8 +443,16 @@ class ObjectWorld(SyntheticWorld):
                  frame_size: Sequence[int] = (64, 64),
                  num_objects: Sequence[int] = (1, 3),
                  fps: float = 25.0,
-                 shape_variation: float = 0.0) -> None:
+                 shape_variation: float = 0.0,
+                 object_size: Sequence[float] = (0.25, 0.45),
+                 fixed_stripes: bool = False) -> None:
         super().__init__(seed, num_frames, frame_size, num_objects, fps)
+        lo, hi = (float(v) for v in object_size)
+        if not 0.1 <= lo <= hi <= 0.6:
+            raise ValueError('object_size must be a range (lo, hi) with '
+                             f'0.1 <= lo <= hi <= 0.6, got {object_size}')
+        self.object_size = (lo, hi)
+        self.fixed_stripes = bool(fixed_stripes)
         if not 0 <= shape_variation <= 0.3:
             raise ValueError('shape_variation must be in [0, 0.3] (the '
                              'amplitude of a radial deformation), got '
@@ -428,15 +463,20 @@ class ObjectWorld(SyntheticWorld):
         """Video ``index`` of this world."""
         return self.video_class(
             self.video_seed(index), self.num_frames, self.frame_size,
-            self.num_objects, self.fps, self.shape_variation)
+            self.num_objects, self.fps, self.shape_variation, self.object_size,
+            self.fixed_stripes)
 
     def config(self) -> Dict:
-        """The settings, as :func:`build_world` takes them
-        (``shape_variation`` only when set, so the frame caches of the
-        canonical world keep their names)."""
+        """The settings, as :func:`build_world` takes them (the
+        variations only when they differ from the canonical world, so the
+        frame caches of the canonical world keep their names)."""
         cfg = super().config()
         if self.shape_variation:
             cfg['shape_variation'] = self.shape_variation
+        if self.object_size != (0.25, 0.45):
+            cfg['object_size'] = self.object_size
+        if self.fixed_stripes:
+            cfg['fixed_stripes'] = True
         return cfg
 
     @property
@@ -459,7 +499,7 @@ def object_world_from_cfg(cfg: Optional[Dict]) -> ObjectWorld:
     cfg = dict(cfg or {})
     unknown = set(cfg) - {
         'seed', 'num_frames', 'frame_size', 'num_objects', 'fps',
-        'shape_variation'
+        'shape_variation', 'object_size', 'fixed_stripes'
     }
     if unknown:
         raise ValueError(f'unknown object-world settings {sorted(unknown)}')

@@ -208,3 +208,33 @@ def test_shape_variation_gives_each_video_its_own_shape():
         assert not np.array_equal(masks[i], masks[j])
     with pytest.raises(ValueError, match='shape_variation'):
         build_world(dict(WORLD, shape_variation=0.5))
+
+
+def test_fixed_stripes_and_object_size_keep_the_other_draws():
+    canonical = build_world(WORLD)
+    varied = build_world(
+        dict(WORLD, fixed_stripes=True, object_size=(0.35, 0.55)))
+    assert not {'fixed_stripes', 'object_size'} & set(canonical.config())
+    assert build_world(varied.config()).config() == varied.config()
+    patterns = []
+    for index in range(8):
+        a, b = canonical.video(index), varied.video(index)
+        assert (a.label, a.categories, a.motions) == (b.label, b.categories,
+                                                      b.motions)
+        assert np.array_equal(a.background, b.background)
+        for p, q in zip(a.objects, b.objects):
+            assert np.array_equal(p.mask, q.mask)
+            assert 0.35 <= q.size0 <= 0.55
+            # the colours are drawn as before
+            assert np.array_equal(
+                np.unique(p.texture_rgb.reshape(-1, 3), axis=0),
+                np.unique(q.texture_rgb.reshape(-1, 3), axis=0))
+            if TEXTURES[q.texture] == 'stripes':
+                # where the patch takes its first colour: one pattern for all
+                patterns.append(
+                    np.all(q.texture_rgb == q.texture_rgb[0, 0], axis=-1))
+    assert len(patterns) >= 2
+    assert all(np.array_equal(p, patterns[0]) for p in patterns)
+    for bad in ((0.05, 0.3), (0.5, 0.4), (0.3, 0.7)):
+        with pytest.raises(ValueError, match='object_size'):
+            build_world(dict(WORLD, object_size=bad))

@@ -8,12 +8,22 @@
 _base_ = ['./kinetics400_constcl_pretrain.py']
 
 dataset_type = 'SyntheticVideoDataset'
+# One object a video whose shape is its own (a radial deformation of its
+# shape family) and stripes of one pattern: apart from colour (which the
+# colour jitter hides) the shape is what tells two videos apart, so that
+# instance-contrastive learning has to read the shape, the scene label.
+# With 1-3 canonical objects and per-object stripes (the first setting of
+# the second design) no self-supervised model rose above random init:
+# docs/learning_proof.md, "The shape-identity world".
 world = dict(
     type='objects',
     seed=0,
     num_frames=48,
     frame_size=(64, 64),
-    num_objects=(1, 3))
+    num_objects=(1, 1),
+    object_size=(0.35, 0.55),
+    fixed_stripes=True,
+    shape_variation=0.15)
 crop_size = 48
 cache_dir = 'work_dirs/object_world_cache'
 
