@@ -175,6 +175,13 @@ def test_world_object_boxes_needs_the_object_world():
         WorldObjectBoxes(world=dict(seed=0))
 
 
+def _assert_same_draws(a, b) -> None:
+    """Two videos of one index share labels, motions and background."""
+    assert (a.label, a.categories, a.motions) == (b.label, b.categories,
+                                                  b.motions)
+    assert np.array_equal(a.background, b.background)
+
+
 def test_shape_variation_gives_each_video_its_own_shape():
     canonical = build_world(WORLD)
     varied = build_world(dict(WORLD, shape_variation=0.15))
@@ -184,9 +191,7 @@ def test_shape_variation_gives_each_video_its_own_shape():
     for index in range(6):
         a, b = canonical.video(index), varied.video(index)
         # the same draws otherwise: labels, colours, motions
-        assert (a.label, a.categories, a.motions) == (b.label, b.categories,
-                                                      b.motions)
-        assert np.array_equal(a.background, b.background)
+        _assert_same_draws(a, b)
         assert all(
             np.array_equal(p.texture_rgb, q.texture_rgb)
             for p, q in zip(a.objects, b.objects))
@@ -219,9 +224,7 @@ def test_fixed_stripes_and_object_size_keep_the_other_draws():
     patterns = []
     for index in range(8):
         a, b = canonical.video(index), varied.video(index)
-        assert (a.label, a.categories, a.motions) == (b.label, b.categories,
-                                                      b.motions)
-        assert np.array_equal(a.background, b.background)
+        _assert_same_draws(a, b)
         for p, q in zip(a.objects, b.objects):
             assert np.array_equal(p.mask, q.mask)
             assert 0.35 <= q.size0 <= 0.55
