@@ -115,9 +115,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--labelprop-size',
         type=int,
-        default=128,
-        help='frame side of the label-propagation clips (stride-8 maps of '
-        '16x16 cells at 128 px)')
+        default=None,
+        help='frame side of the label-propagation clips; defaults to the '
+        'pretraining world\'s (64 px: res3 maps of 8x8 cells), the scale the '
+        'models learnt')
     parser.add_argument('--corr-videos', type=int, default=64)
     parser.add_argument('--track-videos', type=int, default=12)
     parser.add_argument('--track-train-videos', type=int, default=48)
@@ -249,8 +250,9 @@ def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
         probe_train=WorldProbeClips(
             dict(world_cfg, seed=PROBE_TRAIN_WORLD), args.probe_train_videos),
         probe_test=WorldProbeClips(eval_world, args.probe_test_videos),
-        labelprop=labelprop_clips(eval_world, args.labelprop_videos, 10_000,
-                                  args.labelprop_size),
+        labelprop=labelprop_clips(
+            eval_world, args.labelprop_videos, 10_000, args.labelprop_size
+            or world_cfg['frame_size'][0]),
         corr=CorrespondenceClips(
             world=correspondence_world(eval_world),
             num_videos=args.corr_videos,
