@@ -136,7 +136,11 @@ def parse_args() -> argparse.Namespace:
         metavar='DIR',
         help='join the results.json of these earlier runs (other models, '
         'same seeds) into --work-dir; trains and evaluates nothing')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.labelprop_size is not None and args.labelprop_size < 16:
+        parser.error('--labelprop-size must be at least 16 (two res3 cells '
+                     f'of 8 px), got {args.labelprop_size}')
+    return args
 
 
 def world_config() -> Dict:
@@ -251,8 +255,9 @@ def prepare_data(args: argparse.Namespace, world_cfg: Dict) -> Dict:
             dict(world_cfg, seed=PROBE_TRAIN_WORLD), args.probe_train_videos),
         probe_test=WorldProbeClips(eval_world, args.probe_test_videos),
         labelprop=labelprop_clips(
-            eval_world, args.labelprop_videos, 10_000, args.labelprop_size
-            or world_cfg['frame_size'][0]),
+            eval_world, args.labelprop_videos, 10_000,
+            world_cfg['frame_size'][0]
+            if args.labelprop_size is None else args.labelprop_size),
         corr=CorrespondenceClips(
             world=correspondence_world(eval_world),
             num_videos=args.corr_videos,

@@ -13,12 +13,11 @@ def test_mini_experiment_smoke(tmp_path):
     work = str(tmp_path / 'mini')
     cmd = [
         sys.executable,
-        osp.join(ROOT, 'tools',
-                 'mini_experiment.py'), '--seeds', '0', '1', '--models',
-        'random', 'supervised', '--iters', '2', '--pretrain-videos', '40',
-        '--probe-train-videos', '20', '--probe-test-videos', '12',
-        '--labelprop-videos', '2', '--labelprop-size', '64', '--corr-videos',
-        '4', '--skip-tracking', '--work-dir', work
+        osp.join(ROOT, 'tools', 'mini_experiment.py'), '--seeds', '0', '1',
+        '--models', 'random', 'supervised', '--iters', '2',
+        '--pretrain-videos', '40', '--probe-train-videos', '20',
+        '--probe-test-videos', '12', '--labelprop-videos', '2',
+        '--corr-videos', '4', '--skip-tracking', '--work-dir', work
     ]
     subprocess.run(cmd, check=True, cwd=str(tmp_path), timeout=600)
     with open(osp.join(work, 'results.json')) as f:
@@ -52,3 +51,19 @@ def test_mini_experiment_smoke(tmp_path):
         capture_output=True,
         text=True)
     assert twice.returncode != 0 and 'are in two runs' in twice.stderr
+
+
+def test_labelprop_size_too_small_is_refused(tmp_path):
+    """A frame side without two res3 cells is refused, naming the flag,
+    before anything is rendered or trained."""
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'mini_experiment.py'), '--labelprop-size', '8',
+        '--work-dir',
+        str(tmp_path / 'mini')
+    ]
+    out = subprocess.run(
+        cmd, cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert '--labelprop-size must be at least 16' in out.stderr
+    assert not osp.exists(tmp_path / 'mini')
